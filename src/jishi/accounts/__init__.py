@@ -1,0 +1,1 @@
+"""Accounts (账户): users, credentials, sessions, roles and delivery addresses."""

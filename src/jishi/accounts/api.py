@@ -1,0 +1,186 @@
+"""Routes of accounts: /auth/* and /me/*."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response, status
+
+from jishi.accounts import schemas, service
+from jishi.accounts.deps import (
+    CSRF_COOKIE,
+    REFRESH_COOKIE,
+    SESSION_COOKIE,
+    CurrentUser,
+    MaybeUser,
+)
+from jishi.core.errors import AppError
+from jishi.core.http import Ctx, Uow, client_ip
+from jishi.core.pagination import Page
+from jishi.shops import service as shops_service
+
+router = APIRouter(tags=["accounts"])
+
+_REFRESH_PATH = "/api/v1/auth"
+
+
+def _client_kind(request: Request) -> str:
+    return "browser" if request.headers.get("sec-fetch-mode") or request.cookies else "api"
+
+
+def _set_session_cookies(response: Response, ctx: Ctx, tokens: service.IssuedTokens) -> None:
+    secure = ctx.settings.secure_cookies
+    response.set_cookie(SESSION_COOKIE, tokens.access_token, max_age=tokens.expires_in,
+                        httponly=True, samesite="lax", secure=secure, path="/")
+    response.set_cookie(REFRESH_COOKIE, tokens.refresh_token,
+                        max_age=ctx.settings.refresh_token_ttl_seconds,
+                        httponly=True, samesite="strict", secure=secure, path=_REFRESH_PATH)
+    response.set_cookie(CSRF_COOKIE, ctx.keyring.csrf_token(tokens.session_id),
+                        max_age=ctx.settings.refresh_token_ttl_seconds,
+                        httponly=False, samesite="lax", secure=secure, path="/")
+
+
+def _clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(REFRESH_COOKIE, path=_REFRESH_PATH)
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+async def _user_out(uow: Uow, user: service.UserView) -> schemas.UserOut:
+    roles: list[str] = ["buyer", *sorted(user.platform_roles)]
+    roles += sorted(await shops_service.member_roles(uow, user.id))
+    return schemas.UserOut.model_validate(
+        {"id": user.id, "email": user.email, "nickname": user.nickname, "roles": roles,
+         "created_at": user.created_at}
+    )
+
+
+async def _token_out(uow: Uow, tokens: service.IssuedTokens) -> schemas.TokenOut:
+    return schemas.TokenOut(
+        user=await _user_out(uow, tokens.user), access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
+    )
+
+
+@router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=schemas.TokenOut)
+async def register(
+    body: schemas.RegisterIn, request: Request, response: Response, uow: Uow, ctx: Ctx
+) -> schemas.TokenOut:
+    """Create a buyer account (邮箱注册) and sign in."""
+    allowed, retry_after = await ctx.rate_limiter.hit(
+        f"register:ip:{client_ip(request)}", limit=ctx.settings.login_attempts_per_ip,
+        window_seconds=ctx.settings.login_window_seconds)
+    if not allowed:
+        raise AppError("too_many_attempts", retry_after=retry_after,
+                       headers={"Retry-After": str(retry_after)})
+    tokens = await service.register(
+        uow, ctx, email=str(body.email), password=body.password, nickname=body.nickname,
+        user_agent=request.headers.get("user-agent", ""), client=_client_kind(request),
+    )
+    _set_session_cookies(response, ctx, tokens)
+    return await _token_out(uow, tokens)
+
+
+@router.post("/auth/login", response_model=schemas.TokenOut)
+async def login(
+    body: schemas.LoginIn, request: Request, response: Response, uow: Uow, ctx: Ctx
+) -> schemas.TokenOut:
+    """Sign in with email or phone. Wrong login and wrong password both answer 401."""
+    tokens = await service.login(
+        uow, ctx, login=body.login, password=body.password, ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""), client=_client_kind(request),
+    )
+    _set_session_cookies(response, ctx, tokens)
+    return await _token_out(uow, tokens)
+
+
+@router.post("/auth/refresh", response_model=schemas.TokenOut)
+async def refresh(
+    request: Request, response: Response, uow: Uow, ctx: Ctx,
+    body: Annotated[schemas.RefreshIn | None, Body()] = None,
+) -> schemas.TokenOut:
+    """Exchange a refresh token (body, or the refresh cookie) for new tokens."""
+    token = (body.refresh_token if body else None) or request.cookies.get(REFRESH_COOKIE)
+    if not token:
+        raise AppError("invalid_token")
+    tokens = await service.refresh(uow, ctx, token)
+    _set_session_cookies(response, ctx, tokens)
+    return await _token_out(uow, tokens)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(principal: MaybeUser, uow: Uow) -> Response:
+    """Revoke the current session; its access and refresh tokens stop working at once."""
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    if principal is not None:
+        await service.revoke_session(uow, principal.user_id, principal.session_id)
+    _clear_session_cookies(response)
+    return response
+
+
+@router.get("/me", response_model=schemas.UserOut)
+async def me(principal: CurrentUser, uow: Uow, ctx: Ctx) -> schemas.UserOut:
+    return await _user_out(uow, await service.get_user(uow, ctx, principal.user_id))
+
+
+@router.patch("/me", response_model=schemas.UserOut)
+async def update_me(
+    body: schemas.ProfileUpdateIn, principal: CurrentUser, uow: Uow, ctx: Ctx
+) -> schemas.UserOut:
+    user = await service.update_profile(uow, ctx, principal.user_id, nickname=body.nickname)
+    return await _user_out(uow, user)
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    body: schemas.PasswordChangeIn, principal: CurrentUser, uow: Uow, ctx: Ctx
+) -> Response:
+    """Change the password; every other session is signed out."""
+    user = await service.get_user(uow, ctx, principal.user_id)
+    await service.change_password(uow, principal.user_id, principal.session_id,
+                                  current=body.current_password, new=body.new_password,
+                                  email=user.email)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me/sessions", response_model=Page[schemas.SessionOut])
+async def my_sessions(principal: CurrentUser, uow: Uow) -> Page[schemas.SessionOut]:
+    sessions = await service.list_sessions(uow, principal.user_id)
+    return Page(items=[
+        schemas.SessionOut(id=s.id, created_at=s.created_at, last_used_at=s.last_used_at,
+                           user_agent=s.user_agent, client=s.client,
+                           current=s.id == principal.session_id)
+        for s in sessions
+    ])
+
+
+@router.delete("/me/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_my_session(session_id: str, principal: CurrentUser, uow: Uow) -> Response:
+    await service.revoke_session(uow, principal.user_id, session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/addresses", status_code=status.HTTP_201_CREATED, response_model=schemas.AddressOut)
+async def add_address(
+    body: schemas.AddressIn, principal: CurrentUser, uow: Uow, ctx: Ctx
+) -> schemas.AddressOut:
+    view = await service.add_address(uow, ctx, principal.user_id, **body.model_dump())
+    return schemas.AddressOut.model_validate(view, from_attributes=True)
+
+
+@router.get("/me/addresses", response_model=Page[schemas.AddressOut])
+async def list_addresses(principal: CurrentUser, uow: Uow, ctx: Ctx) -> Page[schemas.AddressOut]:
+    views = await service.list_addresses(uow, ctx, principal.user_id)
+    return Page(items=[schemas.AddressOut.model_validate(v, from_attributes=True) for v in views])
+
+
+@router.get("/me/addresses/{address_id}", response_model=schemas.AddressOut)
+async def get_address(address_id: str, principal: CurrentUser, uow: Uow, ctx: Ctx) -> schemas.AddressOut:
+    view = await service.get_address(uow, ctx, principal.user_id, address_id)
+    return schemas.AddressOut.model_validate(view, from_attributes=True)
+
+
+@router.delete("/me/addresses/{address_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_address(address_id: str, principal: CurrentUser, uow: Uow) -> Response:
+    await service.delete_address(uow, principal.user_id, address_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

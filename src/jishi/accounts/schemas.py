@@ -1,0 +1,117 @@
+"""API shapes of the accounts package."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from jishi.core.validation import BilingualValueError
+
+Role = Literal["buyer", "shop_owner", "shop_staff", "platform_admin", "customer_service"]
+PLATFORM_ROLES: tuple[str, ...] = ("platform_admin", "customer_service")
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+
+
+def _check_phone(value: str) -> str:
+    compact = value.replace(" ", "").replace("-", "")
+    if not (_MAINLAND_MOBILE.match(compact) or _PHONE.match(value)):
+        raise BilingualValueError("invalid_phone", "not a valid phone number", "手机号格式不正确")
+    return compact
+
+
+def _strip_nonblank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise BilingualValueError("blank", "must not be blank", "不能为空")
+    return value
+
+
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+Nickname = Annotated[str, Field(max_length=100), AfterValidator(_strip_nonblank)]
+Email = Annotated[EmailStr, Field(max_length=254)]
+Phone = Annotated[str, Field(max_length=20), AfterValidator(_check_phone)]
+ShortText = Annotated[str, StringConstraints(max_length=50), AfterValidator(_strip_nonblank)]
+
+
+class StrictBody(BaseModel):
+    """Security-relevant bodies reject unknown fields instead of dropping them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(StrictBody):
+    email: Email
+    password: Password
+    nickname: Nickname | None = None
+
+
+class LoginIn(StrictBody):
+    login: Annotated[str, Field(min_length=1, max_length=254, description="Email or phone")]
+    password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX)]
+
+
+class RefreshIn(StrictBody):
+    refresh_token: Annotated[str | None, Field(max_length=200)] = None
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    nickname: str
+    roles: list[Role]
+    created_at: datetime
+
+
+class TokenOut(BaseModel):
+    user: UserOut
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class ProfileUpdateIn(StrictBody):
+    nickname: Nickname
+
+
+class PasswordChangeIn(StrictBody):
+    current_password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX)]
+    new_password: Password
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str
+    client: str
+    current: bool
+
+
+class AddressIn(StrictBody):
+    recipient: Annotated[str, Field(max_length=50), AfterValidator(_strip_nonblank)]
+    phone: Phone
+    province: ShortText
+    city: ShortText
+    district: ShortText
+    detail: Annotated[str, Field(max_length=200), AfterValidator(_strip_nonblank)]
+    is_default: bool = False
+
+
+class AddressOut(BaseModel):
+    id: str
+    recipient: str
+    phone: str
+    phone_masked: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    is_default: bool
+    created_at: datetime

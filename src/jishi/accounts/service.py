@@ -1,0 +1,427 @@
+"""Business rules of accounts: registration, login, sessions, profile, addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from jishi.accounts.models import Address, AuthSession, User, UserRole
+from jishi.accounts.passwords import check_password_policy
+from jishi.core.context import AppContext
+from jishi.core.db import UnitOfWork
+from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.security import (
+    Keyring,
+    hash_password,
+    mask_phone,
+    new_token,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+
+MAX_ADDRESSES = 50
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: str
+    email: str
+    nickname: str
+    status: str
+    platform_roles: frozenset[str]
+    created_at: object
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: resolved from a bearer token or the session cookie."""
+
+    user_id: str
+    session_id: str
+    platform_roles: frozenset[str]
+    via_cookie: bool
+
+    def has_role(self, role: str) -> bool:
+        return role in self.platform_roles
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    user: UserView
+    session_id: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _view(user: User, keyring: Keyring, roles: frozenset[str]) -> UserView:
+    return UserView(
+        id=user.id,
+        email=keyring.decrypt(user.email_ciphertext),
+        nickname=user.nickname,
+        status=user.status,
+        platform_roles=roles,
+        created_at=user.created_at,
+    )
+
+
+async def platform_roles(uow: UnitOfWork, user_id: str) -> frozenset[str]:
+    rows = await uow.session.scalars(select(UserRole.role).where(UserRole.user_id == user_id))
+    return frozenset(rows.all())
+
+
+async def get_user(uow: UnitOfWork, ctx: AppContext, user_id: str) -> UserView:
+    user = await uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return _view(user, ctx.keyring, await platform_roles(uow, user_id))
+
+
+async def users_by_id(uow: UnitOfWork, ctx: AppContext, user_ids: set[str]) -> dict[str, UserView]:
+    """Several users in one query (no roles), for lists that show who did what."""
+    if not user_ids:
+        return {}
+    users = await uow.session.scalars(select(User).where(User.id.in_(user_ids)))
+    return {u.id: _view(u, ctx.keyring, frozenset()) for u in users}
+
+
+async def find_user_id_by_email(uow: UnitOfWork, ctx: AppContext, email: str) -> str | None:
+    lookup = ctx.keyring.lookup_hash(normalise_email(email))
+    return await uow.session.scalar(select(User.id).where(User.email_lookup == lookup))
+
+
+async def create_user(
+    uow: UnitOfWork, ctx: AppContext, *, email: str, password: str, nickname: str | None
+) -> User:
+    email = normalise_email(email)
+    check_password_policy(password, email=email)
+    lookup = ctx.keyring.lookup_hash(email)
+    password_hash = hash_password(password)  # hashed even when the email is taken: same cost
+    if await uow.session.scalar(select(User.id).where(User.email_lookup == lookup)):
+        raise AppError("email_taken", field_errors=[
+            FieldError("email", "email_taken", "该邮箱已注册。", "This email is already registered.")
+        ])
+    now = uow.now()
+    user = User(
+        email_lookup=lookup,
+        email_ciphertext=ctx.keyring.encrypt(email),
+        password_hash=password_hash,
+        nickname=nickname or email.split("@")[0][:100],
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(user)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:  # a concurrent registration of the same email won
+        raise AppError("email_taken") from exc
+    uow.publish("user.registered", {"user_id": user.id})
+    return user
+
+
+async def register(
+    uow: UnitOfWork, ctx: AppContext, *, email: str, password: str, nickname: str | None,
+    user_agent: str, client: str,
+) -> IssuedTokens:
+    user = await create_user(uow, ctx, email=email, password=password, nickname=nickname)
+    tokens = await _open_session(uow, ctx, user, frozenset(), user_agent=user_agent, client=client)
+    await uow.commit()
+    return tokens
+
+
+async def login(
+    uow: UnitOfWork, ctx: AppContext, *, login: str, password: str, ip: str,
+    user_agent: str, client: str,
+) -> IssuedTokens:
+    """Check credentials. Unknown login and wrong password look the same, in
+    answer and in time; attempts are limited per account and per address."""
+    login_key = ctx.keyring.lookup_hash(login.strip().lower())
+    settings = ctx.settings
+    window = settings.login_window_seconds
+    for key, limit in ((f"login:acct:{login_key}", settings.login_attempts_per_account),
+                       (f"login:ip:{ip}", settings.login_attempts_per_ip)):
+        allowed, retry_after = await ctx.rate_limiter.hit(key, limit=limit, window_seconds=window)
+        if not allowed:
+            raise AppError("too_many_attempts", retry_after=retry_after,
+                           headers={"Retry-After": str(retry_after)})
+    user = await _find_by_login(uow, ctx, login)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise AppError("invalid_credentials")
+    if user.status != "active":
+        raise AppError("account_disabled")
+    await ctx.rate_limiter.reset(f"login:acct:{login_key}")
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = uow.now()
+    tokens = await _open_session(uow, ctx, user, await platform_roles(uow, user.id),
+                                 user_agent=user_agent, client=client)
+    await uow.commit()
+    return tokens
+
+
+async def _find_by_login(uow: UnitOfWork, ctx: AppContext, login: str) -> User | None:
+    value = login.strip().lower()
+    if "@" in value:
+        column, lookup = User.email_lookup, ctx.keyring.lookup_hash(value)
+    else:
+        column = User.phone_lookup
+        lookup = ctx.keyring.lookup_hash(value.replace(" ", "").replace("-", ""))
+    return await uow.session.scalar(select(User).where(column == lookup))
+
+
+async def _open_session(
+    uow: UnitOfWork, ctx: AppContext, user: User, roles: frozenset[str], *,
+    user_agent: str, client: str,
+) -> IssuedTokens:
+    access, refresh = new_token("jat"), new_token("jrt")
+    now = uow.now()
+    session = AuthSession(
+        user_id=user.id,
+        access_digest=token_digest(access),
+        refresh_digest=token_digest(refresh),
+        access_expires_at=now + timedelta(seconds=ctx.settings.access_token_ttl_seconds),
+        refresh_expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds),
+        created_at=now,
+        last_used_at=now,
+        user_agent=user_agent[:255],
+        client=client,
+    )
+    uow.session.add(session)
+    await uow.session.flush()
+    return IssuedTokens(_view(user, ctx.keyring, roles), session.id, access, refresh,
+                        ctx.settings.access_token_ttl_seconds)
+
+
+async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> IssuedTokens:
+    """Rotate a session's tokens. A replayed old refresh token revokes the session."""
+    digest = token_digest(refresh_token)
+    now = uow.now()
+    session = await uow.session.scalar(select(AuthSession).where(AuthSession.refresh_digest == digest))
+    if session is None:
+        replayed = await uow.session.scalar(
+            select(AuthSession).where(AuthSession.previous_refresh_digest == digest)
+        )
+        if replayed is not None and replayed.revoked_at is None:
+            replayed.revoked_at = now
+            uow.publish("auth.refresh_token_replayed", {"user_id": replayed.user_id,
+                                                         "session_id": replayed.id})
+            await uow.commit()
+        raise AppError("invalid_token")
+    if session.revoked_at is not None or session.refresh_expires_at <= now:
+        raise AppError("invalid_token")
+    user = await uow.session.get(User, session.user_id)
+    if user is None or user.status != "active":
+        raise AppError("invalid_token")
+    access, new_refresh = new_token("jat"), new_token("jrt")
+    rotated = await uow.session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session.id, AuthSession.refresh_digest == digest)
+        .values(
+            access_digest=token_digest(access),
+            refresh_digest=token_digest(new_refresh),
+            previous_refresh_digest=digest,
+            access_expires_at=now + timedelta(seconds=ctx.settings.access_token_ttl_seconds),
+            last_used_at=now,
+        )
+    )
+    if rotated.rowcount != 1:  # type: ignore[attr-defined]  # a concurrent refresh won
+        raise AppError("invalid_token")
+    await uow.commit()
+    roles = await platform_roles(uow, user.id)
+    return IssuedTokens(_view(user, ctx.keyring, roles), session.id, access, new_refresh,
+                        ctx.settings.access_token_ttl_seconds)
+
+
+async def authenticate(uow: UnitOfWork, access_token: str, *, via_cookie: bool) -> Principal | None:
+    """Resolve an access token to its caller, or None when it is unknown, expired or revoked."""
+    now = uow.now()
+    row = (
+        await uow.session.execute(
+            select(AuthSession.id, AuthSession.user_id)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.access_digest == token_digest(access_token),
+                AuthSession.revoked_at.is_(None),
+                AuthSession.access_expires_at > now,
+                User.status == "active",
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    session_id, user_id = row
+    return Principal(user_id, session_id, await platform_roles(uow, user_id), via_cookie)
+
+
+async def revoke_session(uow: UnitOfWork, user_id: str, session_id: str) -> None:
+    result = await uow.session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.user_id == user_id,
+               AuthSession.revoked_at.is_(None))
+        .values(revoked_at=uow.now())
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound()
+    await uow.commit()
+
+
+async def list_sessions(uow: UnitOfWork, user_id: str) -> list[AuthSession]:
+    now = uow.now()
+    rows = await uow.session.scalars(
+        select(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
+               AuthSession.refresh_expires_at > now)
+        .order_by(AuthSession.created_at.desc())
+        .limit(100)
+    )
+    return list(rows)
+
+
+async def update_profile(uow: UnitOfWork, ctx: AppContext, user_id: str, *, nickname: str) -> UserView:
+    user = await uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    user.nickname = nickname
+    user.updated_at = uow.now()
+    await uow.commit()
+    return _view(user, ctx.keyring, await platform_roles(uow, user_id))
+
+
+async def change_password(
+    uow: UnitOfWork, user_id: str, keep_session_id: str, *, current: str, new: str,
+    email: str,
+) -> None:
+    """Change the password and sign out every other session."""
+    user = await uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if not verify_password(user.password_hash, current):
+        raise AppError("invalid_credentials", field_errors=[
+            FieldError("current_password", "invalid_credentials", "当前密码错误。",
+                       "The current password is wrong.")])
+    check_password_policy(new, email=email)
+    user.password_hash = hash_password(new)
+    user.updated_at = uow.now()
+    await uow.session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.id != keep_session_id,
+               AuthSession.revoked_at.is_(None))
+        .values(revoked_at=uow.now())
+    )
+    uow.publish("user.password_changed", {"user_id": user_id})
+    await uow.commit()
+
+
+async def grant_role(uow: UnitOfWork, user_id: str, role: str) -> None:
+    exists = await uow.session.get(UserRole, (user_id, role))
+    if exists is None:
+        uow.session.add(UserRole(user_id=user_id, role=role, granted_at=uow.now()))
+        uow.publish("user.role_granted", {"user_id": user_id, "role": role})
+
+
+async def ensure_admin(uow: UnitOfWork, ctx: AppContext, *, email: str, password: str) -> tuple[str, bool]:
+    """Create a platform admin, or grant the role to an existing user. Returns (id, created)."""
+    user_id = await find_user_id_by_email(uow, ctx, email)
+    created = user_id is None
+    if user_id is None:
+        user = await create_user(uow, ctx, email=email, password=password, nickname="平台管理员")
+        user_id = user.id
+    await grant_role(uow, user_id, "platform_admin")
+    await uow.commit()
+    return user_id, created
+
+
+# ---- addresses (收货地址) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddressView:
+    id: str
+    recipient: str
+    phone: str
+    phone_masked: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    is_default: bool
+    created_at: object
+
+
+def _address_view(address: Address, keyring: Keyring) -> AddressView:
+    phone = keyring.decrypt(address.phone_ciphertext)
+    return AddressView(
+        id=address.id,
+        recipient=keyring.decrypt(address.recipient_ciphertext),
+        phone=phone,
+        phone_masked=mask_phone(phone),
+        province=address.province,
+        city=address.city,
+        district=address.district,
+        detail=keyring.decrypt(address.detail_ciphertext),
+        is_default=address.is_default,
+        created_at=address.created_at,
+    )
+
+
+async def add_address(
+    uow: UnitOfWork, ctx: AppContext, user_id: str, *, recipient: str, phone: str,
+    province: str, city: str, district: str, detail: str, is_default: bool,
+) -> AddressView:
+    count = await uow.session.scalar(select(func.count()).where(Address.user_id == user_id)) or 0
+    if count >= MAX_ADDRESSES:
+        raise AppError("validation_error", field_errors=[FieldError(
+            "body", "too_many_addresses", f"最多保存 {MAX_ADDRESSES} 个地址。",
+            f"At most {MAX_ADDRESSES} addresses can be saved.")])
+    is_default = is_default or count == 0
+    if is_default:
+        await uow.session.execute(
+            update(Address).where(Address.user_id == user_id).values(is_default=False)
+        )
+    address = Address(
+        user_id=user_id,
+        recipient_ciphertext=ctx.keyring.encrypt(recipient),
+        phone_ciphertext=ctx.keyring.encrypt(phone),
+        province=province,
+        city=city,
+        district=district,
+        detail_ciphertext=ctx.keyring.encrypt(detail),
+        is_default=is_default,
+        created_at=uow.now(),
+    )
+    uow.session.add(address)
+    await uow.commit()
+    return _address_view(address, ctx.keyring)
+
+
+async def list_addresses(uow: UnitOfWork, ctx: AppContext, user_id: str) -> list[AddressView]:
+    rows = await uow.session.scalars(
+        select(Address).where(Address.user_id == user_id)
+        .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
+    )
+    return [_address_view(a, ctx.keyring) for a in rows]
+
+
+async def get_address(uow: UnitOfWork, ctx: AppContext, user_id: str, address_id: str) -> AddressView:
+    address = await uow.session.get(Address, address_id)
+    if address is None or address.user_id != user_id:
+        raise NotFound()
+    return _address_view(address, ctx.keyring)
+
+
+async def delete_address(uow: UnitOfWork, user_id: str, address_id: str) -> None:
+    result = await uow.session.execute(
+        delete(Address).where(Address.id == address_id, Address.user_id == user_id)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound()
+    await uow.commit()

@@ -1,0 +1,86 @@
+"""The ASGI application: ``create_app()`` wires settings, packages and the web app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, ORJSONResponse
+
+from jishi import __version__
+from jishi.accounts.api import router as accounts_router
+from jishi.core.clock import Clock
+from jishi.core.context import AppContext
+from jishi.core.events import OutboxDispatcher
+from jishi.core.http import Ctx, install_error_handlers
+from jishi.core.limits import BodySizeLimitMiddleware
+from jishi.core.logging import RequestContextMiddleware, configure_logging
+from jishi.core.web import mount_web_app
+from jishi.settings import Settings, get_settings
+from jishi.shops.api import admin_router as shops_admin_router
+from jishi.shops.api import router as shops_router
+
+API_PREFIX = "/api/v1"
+MAX_JSON_BODY = 1 * 1024 * 1024
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for package_router in (accounts_router, shops_router, shops_admin_router):
+        router.include_router(package_router)
+    return router
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production_safety()
+    configure_logging(json_logs=settings.log_json, level=settings.log_level)
+    ctx = AppContext.build(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        dispatcher = None
+        if settings.run_jobs_in_process:
+            dispatcher = OutboxDispatcher(ctx.database, poll_seconds=settings.outbox_poll_seconds)
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
+            await ctx.close()
+
+    app = FastAPI(
+        title="Jishi 集市 API",
+        version=__version__,
+        description="Multi-merchant marketplace: storefront, merchant console and platform console.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        debug=settings.debug,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_JSON_BODY)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(api_router())
+    _add_probes(app)
+    mount_web_app(app, settings.web_dist)
+    return app
+
+
+def _add_probes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], response_model=None)
+    async def readyz(ctx: Ctx) -> JSONResponse | dict[str, str]:
+        """Readiness: the database (and the cache, when it is Redis) can be reached."""
+        try:
+            await ctx.database.ping()
+            await ctx.cache.ping()
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
+        return {"status": "ok", "database": ctx.database.dialect}

@@ -1,0 +1,150 @@
+"""The ``jishi`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from jishi.settings import get_settings
+
+app = typer.Typer(help="Jishi 集市: a multi-merchant online marketplace.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+admin_app = typer.Typer(help="Platform administrators.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+console = Console()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+) -> None:
+    """Serve the API and the web app."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.check_production_safety()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    _ = settings.secret  # create the secret once, before workers race to do it
+    uvicorn.run("jishi.app:create_app", factory=True, host=host, port=port, workers=workers,
+                reload=reload, access_log=False, proxy_headers=True, log_level="warning")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from jishi.core.migrate import upgrade
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    console.print("[green]database is up to date[/green]")
+
+
+@app.command()
+def demo() -> None:
+    """Load demo data (idempotent) and print the demo logins."""
+    from jishi.core.context import AppContext
+    from jishi.demo import demo_steps, load_demo
+
+    async def run() -> None:
+        ctx = AppContext.build(get_settings())
+        try:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("loading demo data", total=demo_steps())
+                logins = await load_demo(ctx, lambda what: progress.advance(task))
+        finally:
+            await ctx.close()
+        table = Table(title="Demo logins 演示账号")
+        for column in ("role 角色", "email 邮箱", "password 密码"):
+            table.add_column(column)
+        for login in logins:
+            table.add_row(login.role, login.email, login.password)
+        console.print(table)
+
+    asyncio.run(run())
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(help="Admin email")],
+    password: Annotated[str, typer.Option(help="Admin password", prompt=True, hide_input=True)],
+) -> None:
+    """Create a platform admin (or grant the role to an existing account)."""
+    from jishi.accounts import service as accounts
+    from jishi.core.context import AppContext
+    from jishi.core.errors import AppError
+
+    async def run() -> tuple[str, bool]:
+        ctx = AppContext.build(get_settings())
+        try:
+            async with ctx.database.uow() as uow:
+                return await accounts.ensure_admin(uow, ctx, email=email, password=password)
+        finally:
+            await ctx.close()
+
+    try:
+        user_id, created = asyncio.run(run())
+    except AppError as exc:
+        messages = "; ".join(fe.message_en for fe in exc.field_errors) or exc.detail("en")
+        console.print(f"[red]{messages}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]{'created' if created else 'granted admin to'} {email} ({user_id})[/green]")
+
+
+@app.command()
+def worker() -> None:
+    """Run background work: deliver outbox events (and, later, periodic jobs)."""
+    from jishi.core.context import AppContext
+    from jishi.core.events import OutboxDispatcher
+    from jishi.core.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(json_logs=settings.log_json, level=settings.log_level)
+
+    async def run() -> None:
+        ctx = AppContext.build(settings)
+        dispatcher = OutboxDispatcher(ctx.database, poll_seconds=settings.outbox_poll_seconds)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        dispatcher.start()
+        console.print("worker running; Ctrl-C to stop")
+        try:
+            await stop.wait()
+        finally:
+            await dispatcher.stop()
+            await ctx.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the document")] = Path(
+        "web/src/api/openapi.json"),
+) -> None:
+    """Write the OpenAPI document (the web app's typed client is generated from it)."""
+    from jishi.app import create_app
+    from jishi.settings import Settings
+
+    document = create_app(Settings(database_url="sqlite+aiosqlite://", secret_key="x" * 32)).openapi()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    console.print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The shared kernel: infrastructure every business package uses, and no business rules."""

@@ -1,0 +1,41 @@
+"""The application's long-lived collaborators, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jishi.core.cache import Cache, RateLimiter, create_cache
+from jishi.core.clock import Clock, SystemClock
+from jishi.core.db import Database
+from jishi.core.security import Keyring
+from jishi.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    database: Database
+    cache: Cache
+    keyring: Keyring
+    clock: Clock
+    rate_limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rate_limiter = RateLimiter(self.cache)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> AppContext:
+        clock = clock or SystemClock()
+        if settings.is_sqlite:
+            settings.var_dir.mkdir(parents=True, exist_ok=True)
+        return cls(
+            settings=settings,
+            database=Database(settings.database_url, clock, echo=settings.debug),
+            cache=create_cache(settings.redis_url),
+            keyring=Keyring(settings.secret),
+            clock=clock,
+        )
+
+    async def close(self) -> None:
+        await self.cache.close()
+        await self.database.dispose()

@@ -1,0 +1,162 @@
+"""Errors as RFC 9457 problem details, with stable codes and zh-CN/en messages.
+
+Services raise ``AppError("code", **params)``; the HTTP layer renders it as
+``application/problem+json`` in the language the request asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+DEFAULT_LOCALE = "zh-CN"
+LOCALES = ("zh-CN", "en")
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    status: int
+    zh: str
+    en: str
+
+
+CATALOG: dict[str, ErrorKind] = {
+    "validation_error": ErrorKind(422, "请求内容有误，请检查标出的字段。", "The request has invalid fields."),
+    "malformed_json": ErrorKind(422, "请求体不是有效的 JSON。", "The request body is not valid JSON."),
+    "invalid_cursor": ErrorKind(422, "分页游标无效。", "The pagination cursor is invalid."),
+    "not_found": ErrorKind(404, "未找到该资源。", "The resource was not found."),
+    "route_not_found": ErrorKind(404, "接口不存在。", "No such endpoint."),
+    "method_not_allowed": ErrorKind(405, "不支持该请求方法。", "Method not allowed."),
+    "not_authenticated": ErrorKind(401, "请先登录。", "Please log in first."),
+    "invalid_credentials": ErrorKind(401, "账号或密码错误。", "Wrong login or password."),
+    "invalid_token": ErrorKind(401, "登录凭证无效或已过期，请重新登录。",
+                               "The token is invalid or has expired; please log in again."),
+    "csrf_failed": ErrorKind(403, "请求缺少有效的 CSRF 令牌。", "Missing or invalid CSRF token."),
+    "forbidden": ErrorKind(403, "没有权限执行此操作。", "You are not allowed to do this."),
+    "account_disabled": ErrorKind(403, "账号已停用。", "This account is disabled."),
+    "too_many_attempts": ErrorKind(429, "尝试次数过多，请 {retry_after} 秒后再试。",
+                                   "Too many attempts; try again in {retry_after} seconds."),
+    "payload_too_large": ErrorKind(413, "请求体过大。", "The request body is too large."),
+    "email_taken": ErrorKind(409, "该邮箱已注册。", "This email is already registered."),
+    "weak_password": ErrorKind(422, "密码不符合要求。", "The password does not meet the policy."),
+    "shop_name_taken": ErrorKind(409, "店铺名称已被使用。", "This shop name is already taken."),
+    "shop_application_exists": ErrorKind(409, "您已有一个待审核或已开通的店铺申请。",
+                                         "You already have a pending or active shop."),
+    "shop_not_active": ErrorKind(409, "店铺当前状态为「{status}」，不能执行此操作。",
+                                 "The shop is {status}; this action is not allowed."),
+    "invalid_state": ErrorKind(409, "当前状态「{status}」不允许此操作。",
+                               "This action is not allowed in state '{status}'."),
+    "already_member": ErrorKind(409, "该用户已是店铺成员。", "This user is already a member of the shop."),
+    "invitation_pending": ErrorKind(409, "已向该邮箱发出邀请，等待对方回应。",
+                                    "An invitation to this email is already pending."),
+    "invitation_expired": ErrorKind(409, "邀请已过期。", "The invitation has expired."),
+    "cannot_remove_owner": ErrorKind(409, "不能移除店主。", "The shop owner cannot be removed."),
+    "idempotency_key_reused": ErrorKind(422, "该幂等键已用于另一请求。",
+                                        "This Idempotency-Key was used with a different request."),
+    "service_unavailable": ErrorKind(503, "服务暂不可用。", "The service is unavailable."),
+    "internal_error": ErrorKind(500, "服务器内部错误，我们已记录此问题。",
+                                "Internal server error; it has been logged."),
+}
+
+STATUS_TITLES = {
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    409: "Conflict", 413: "Content Too Large", 422: "Unprocessable Content",
+    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message_zh: str
+    message_en: str
+
+    def message(self, locale: str) -> str:
+        return self.message_en if locale == "en" else self.message_zh
+
+
+@dataclass
+class AppError(Exception):
+    """A business error with a stable code. ``params`` fill the message templates."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    field_errors: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        field_errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        if code not in CATALOG:
+            raise KeyError(f"unknown error code {code!r}")
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        self.field_errors = field_errors or []
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        return CATALOG[self.code].status
+
+    def detail(self, locale: str) -> str:
+        kind = CATALOG[self.code]
+        template = kind.en if locale == "en" else kind.zh
+        return template.format(**self.params) if self.params else template
+
+
+class NotFound(AppError):
+    def __init__(self) -> None:
+        super().__init__("not_found")
+
+
+def problem_body(error: AppError, locale: str, *, instance: str, request_id: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"https://jishi.dev/problems/{error.code.replace('_', '-')}",
+        "title": STATUS_TITLES.get(error.status, "Error"),
+        "status": error.status,
+        "code": error.code,
+        "detail": error.detail(locale),
+        "instance": instance,
+    }
+    if error.field_errors:
+        body["errors"] = [
+            {"field": fe.field, "code": fe.code, "message": fe.message(locale)}
+            for fe in error.field_errors
+        ]
+    if request_id:
+        body["request_id"] = request_id
+    return body
+
+
+def negotiate_locale(accept_language: str | None) -> str:
+    """Pick zh-CN or en from an ``Accept-Language`` header (q-values honoured)."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    choices: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        quality = 1.0
+        for piece in pieces[1:]:
+            name, _, value = piece.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag.startswith("zh"):
+            choices.append((quality, -position, "zh-CN"))
+        elif tag.startswith("en"):
+            choices.append((quality, -position, "en"))
+    choices = [c for c in choices if c[0] > 0]
+    if not choices:
+        return DEFAULT_LOCALE
+    return max(choices)[2]

@@ -1,0 +1,189 @@
+"""Transactional outbox and its dispatcher.
+
+A service records what happened with ``uow.publish(topic, payload)`` in the
+same transaction as the change. The dispatcher later claims pending messages
+and hands each to the handlers subscribed to its topic. Claiming is a
+conditional update, so several processes (web workers, ``jishi worker``) can
+run dispatchers against one database without handling a message twice at the
+same time. A handler must be idempotent: a message is delivered at least once.
+
+Delivery goes through a ``Transport``. The in-process transport calls the
+subscribed handlers directly; a broker transport (RabbitMQ, Redis streams)
+implements the same protocol to publish the very same messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy import JSON, Integer, String, Text, or_, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jishi.core.db import Base, Database, id_column
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[dict[str, Any], Database], Awaitable[None]]
+
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+MAX_ATTEMPTS = 10
+LEASE = timedelta(seconds=60)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[str] = id_column()
+    topic: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    available_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def subscribe(topic: str) -> Callable[[Handler], Handler]:
+    """Register a handler for a topic: ``@subscribe("shop.approved")``."""
+
+    def register(handler: Handler) -> Handler:
+        if handler not in _handlers[topic]:
+            _handlers[topic].append(handler)
+        return handler
+
+    return register
+
+
+def handlers_for(topic: str) -> list[Handler]:
+    return list(_handlers.get(topic, ()))
+
+
+class Transport(Protocol):
+    async def deliver(self, message: OutboxMessage, database: Database) -> None: ...
+
+
+class InProcessTransport:
+    """Delivers a message to the handlers registered in this process."""
+
+    async def deliver(self, message: OutboxMessage, database: Database) -> None:
+        for handler in handlers_for(message.topic):
+            await handler(message.payload, database)
+
+
+class OutboxDispatcher:
+    """Moves committed outbox messages to their transport."""
+
+    def __init__(
+        self,
+        database: Database,
+        transport: Transport | None = None,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 100,
+    ) -> None:
+        self.database = database
+        self.transport = transport or InProcessTransport()
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self.database.after_commit_hooks.append(self.wake)
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        if self.wake in self.database.after_commit_hooks:
+            self.database.after_commit_hooks.remove(self.wake)
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                handled = await self.dispatch_pending()
+            except Exception:  # the loop must survive a database hiccup
+                log.exception("outbox.dispatch_failed")
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def dispatch_pending(self) -> int:
+        """Claim and deliver one batch; returns how many messages were attempted."""
+        claimed = await self._claim()
+        for message_id in claimed:
+            await self._deliver_one(message_id)
+        return len(claimed)
+
+    async def _claim(self) -> list[str]:
+        now = self.database.clock.now()
+        claimable = (
+            (OutboxMessage.status == "pending")
+            & (OutboxMessage.available_at <= now)
+            & or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+        )
+        async with self.database.uow() as uow:
+            ids = (
+                await uow.session.scalars(
+                    select(OutboxMessage.id)
+                    .where(claimable)
+                    .order_by(OutboxMessage.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            claimed: list[str] = []
+            for message_id in ids:
+                result = await uow.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id, claimable)
+                    .values(locked_until=now + LEASE)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(message_id)
+            await uow.commit()
+        return claimed
+
+    async def _deliver_one(self, message_id: str) -> None:
+        async with self.database.uow() as uow:
+            message = await uow.session.get(OutboxMessage, message_id)
+            if message is None or message.status != "pending":
+                return
+            now = uow.now()
+            try:
+                await self.transport.deliver(message, self.database)
+            except Exception as exc:
+                message.attempts += 1
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                message.locked_until = None
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = "failed"
+                else:
+                    message.available_at = now + timedelta(seconds=2**message.attempts)
+                log.warning("outbox.handler_failed", topic=message.topic, id=message.id,
+                            attempts=message.attempts, error=message.last_error)
+            else:
+                message.status = "done"
+                message.dispatched_at = now
+                message.locked_until = None
+            await uow.commit()

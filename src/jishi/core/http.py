@@ -1,0 +1,82 @@
+"""HTTP plumbing shared by every package: dependencies and problem+json handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jishi.core.context import AppContext
+from jishi.core.db import UnitOfWork
+from jishi.core.errors import PROBLEM_JSON, AppError, negotiate_locale, problem_body
+from jishi.core.validation import validation_app_error
+
+log = structlog.get_logger("jishi.errors")
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    async with get_context(request).database.uow() as uow:
+        yield uow
+
+
+def get_locale(request: Request) -> str:
+    return negotiate_locale(request.headers.get("accept-language"))
+
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Locale = Annotated[str, Depends(get_locale)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def problem_response(request: Request, error: AppError) -> JSONResponse:
+    locale = negotiate_locale(request.headers.get("accept-language"))
+    body = problem_body(error, locale, instance=request.url.path,
+                        request_id=getattr(request.state, "request_id", None))
+    headers = {"Content-Language": locale, **error.headers}
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_STATUS_CODES = {404: "route_not_found", 405: "method_not_allowed", 413: "payload_too_large",
+                 401: "not_authenticated", 403: "forbidden"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        return problem_response(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors: list[Any] = list(exc.errors())
+        return problem_response(request, validation_app_error(errors))
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _STATUS_CODES.get(exc.status_code)
+        if code is None:
+            log.warning("http.unmapped_status", status=exc.status_code, detail=exc.detail)
+            code = "internal_error" if exc.status_code >= 500 else "validation_error"
+        return problem_response(request, AppError(code))
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled", path=request.url.path)
+        return problem_response(request, AppError("internal_error"))
+
+    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

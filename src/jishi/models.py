@@ -1,0 +1,7 @@
+"""Imports every package's tables so that metadata (and Alembic) sees them all."""
+
+
+def import_all_models() -> None:
+    import jishi.accounts.models
+    import jishi.core.events
+    import jishi.shops.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Shops (店铺): applications, approval, membership of owners and staff."""

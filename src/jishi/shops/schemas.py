@@ -1,0 +1,92 @@
+"""API shapes of the shops package."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from jishi.core.validation import BilingualValueError
+
+ShopStatus = Literal["pending", "active", "rejected", "suspended"]
+MemberRole = Literal["owner", "staff"]
+
+
+def _nonblank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise BilingualValueError("blank", "must not be blank", "不能为空")
+    return value
+
+
+ShopName = Annotated[str, Field(max_length=100), AfterValidator(_nonblank)]
+Description = Annotated[str, Field(max_length=2000)]
+Reason = Annotated[str, Field(max_length=500), AfterValidator(_nonblank)]
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ShopApplyIn(StrictBody):
+    name: ShopName
+    description: Description = ""
+
+
+class ShopUpdateIn(StrictBody):
+    name: ShopName | None = None
+    description: Description | None = None
+
+
+class ReasonIn(StrictBody):
+    reason: Reason
+
+
+class InviteIn(StrictBody):
+    email: Annotated[EmailStr, Field(max_length=254)]
+
+
+class ShopOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    description: str
+    status: ShopStatus
+    status_reason: str | None
+    created_at: datetime
+    approved_at: datetime | None
+
+
+class MyShopOut(ShopOut):
+    role: MemberRole
+
+
+class OwnerOut(BaseModel):
+    id: str
+    email: str
+    nickname: str
+
+
+class AdminShopOut(ShopOut):
+    owner: OwnerOut
+
+
+class MemberOut(BaseModel):
+    user_id: str
+    email: str
+    nickname: str
+    role: MemberRole
+    joined_at: datetime
+
+
+class InvitationOut(BaseModel):
+    id: str
+    shop_id: str
+    shop_name: str
+    email: str
+    role: MemberRole
+    status: Literal["pending", "accepted", "declined", "revoked", "expired"]
+    created_at: datetime
+    expires_at: datetime

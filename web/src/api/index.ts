@@ -1,0 +1,6 @@
+export * from './http'
+export type * from './types'
+export { authApi } from './auth'
+export { meApi } from './me'
+export { shopsApi } from './shops'
+export { adminApi } from './admin'
