@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, ORJSONResponse
+from fastapi.responses import JSONResponse
 
 from jishi import __version__
 from jishi.accounts.api import router as accounts_router
@@ -56,7 +56,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version=__version__,
         description="Multi-merchant marketplace: storefront, merchant console and platform console.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
         debug=settings.debug,
     )
     app.state.ctx = ctx

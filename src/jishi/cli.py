@@ -15,8 +15,11 @@ from rich.table import Table
 
 from jishi.settings import get_settings
 
-app = typer.Typer(help="Jishi 集市: a multi-merchant online marketplace.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Jishi 集市: a multi-merchant online marketplace.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 admin_app = typer.Typer(help="Platform administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 console = Console()
@@ -36,8 +39,17 @@ def serve(
     settings.check_production_safety()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _ = settings.secret  # create the secret once, before workers race to do it
-    uvicorn.run("jishi.app:create_app", factory=True, host=host, port=port, workers=workers,
-                reload=reload, access_log=False, proxy_headers=True, log_level="warning")
+    uvicorn.run(
+        "jishi.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        access_log=False,
+        proxy_headers=True,
+        log_level="warning",
+    )
 
 
 @app.command()
@@ -46,8 +58,8 @@ def migrate() -> None:
     from jishi.core.migrate import upgrade
 
     settings = get_settings()
-    if settings.is_sqlite:
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    _ = settings.secret  # generated into var/ on first run when none is configured
     upgrade(settings.database_url)
     console.print("[green]database is up to date[/green]")
 
@@ -134,7 +146,8 @@ def worker() -> None:
 @app.command()
 def openapi(
     output: Annotated[Path, typer.Option(help="Where to write the document")] = Path(
-        "web/src/api/openapi.json"),
+        "web/src/api/openapi.json"
+    ),
 ) -> None:
     """Write the OpenAPI document (the web app's typed client is generated from it)."""
     from jishi.app import create_app

@@ -18,8 +18,9 @@ from jishi.shops import service as shops
 from jishi.shops.models import Shop
 
 ADMIN_EMAIL = "admin@jishi.example"
-ADMIN_PASSWORD = "jishi-ops-2026"
-DEMO_PASSWORD = "jishi-demo-2026"
+# Published demo logins, printed after `make run`; never used outside demo data.
+ADMIN_PASSWORD = "jishi-ops-2026"  # noqa: S105
+DEMO_PASSWORD = "jishi-demo-2026"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,35 @@ class DemoShop:
 
 
 SHOPS = (
-    DemoShop("huawei.store@jishi.example", "华为数码专营", "华为数码旗舰店",
-             "华为手机、平板、笔记本与智能穿戴，官方授权，全国联保。"),
-    DemoShop("xiaomi.fans@jishi.example", "米粉之家", "小米生态优选店",
-             "小米手机、智能家居与生活好物，一站配齐。"),
-    DemoShop("tea.house@jishi.example", "茶人老陈", "武夷山岩茶坊",
-             "产地直发大红袍、肉桂、水仙，茶农自制，坑涧好茶。"),
-    DemoShop("fashion.li@jishi.example", "李小姐", "江南女装工作室",
-             "原创设计女装，真丝、棉麻与羊绒，小批量手工制作。"),
-    DemoShop("books.zhang@jishi.example", "张老师", "书香文具馆",
-             "正版图书、文具与学习用品，开学季满减。"),
-    DemoShop("new.seller@jishi.example", "新商家小王", "小王的零食铺",
-             "各地特色零食与坚果，新鲜小包装。", approved=False),
+    DemoShop(
+        "huawei.store@jishi.example",
+        "华为数码专营",
+        "华为数码旗舰店",
+        "华为手机、平板、笔记本与智能穿戴，官方授权，全国联保。",
+    ),
+    DemoShop(
+        "xiaomi.fans@jishi.example", "米粉之家", "小米生态优选店", "小米手机、智能家居与生活好物，一站配齐。"
+    ),
+    DemoShop(
+        "tea.house@jishi.example",
+        "茶人老陈",
+        "武夷山岩茶坊",
+        "产地直发大红袍、肉桂、水仙，茶农自制，坑涧好茶。",
+    ),
+    DemoShop(
+        "fashion.li@jishi.example",
+        "李小姐",
+        "江南女装工作室",
+        "原创设计女装，真丝、棉麻与羊绒，小批量手工制作。",
+    ),
+    DemoShop("books.zhang@jishi.example", "张老师", "书香文具馆", "正版图书、文具与学习用品，开学季满减。"),
+    DemoShop(
+        "new.seller@jishi.example",
+        "新商家小王",
+        "小王的零食铺",
+        "各地特色零食与坚果，新鲜小包装。",
+        approved=False,
+    ),
 )
 
 BUYERS = (

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
-_SECRET_FILE = "secret_key"
+_SECRET_FILE = "secret_key"  # noqa: S105 (a file name)
 _MIN_SECRET_LENGTH = 32
 
 
@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     log_json: bool = True
     log_level: str = "INFO"
+    cache_prefix: str = "jishi:"
     cookie_secure: bool | None = None
 
     @model_validator(mode="after")
@@ -92,9 +93,7 @@ class Settings(BaseSettings):
         if self.payments_sandbox:
             problems.append("the sandbox payment gateway is on (set JISHI_PAYMENTS_SANDBOX=false)")
         if problems:
-            raise InsecureConfigurationError(
-                "refusing to start in production: " + "; ".join(problems)
-            )
+            raise InsecureConfigurationError("refusing to start in production: " + "; ".join(problems))
 
 
 def normalise_database_url(url: str) -> str:

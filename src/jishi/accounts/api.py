@@ -30,14 +30,33 @@ def _client_kind(request: Request) -> str:
 
 def _set_session_cookies(response: Response, ctx: Ctx, tokens: service.IssuedTokens) -> None:
     secure = ctx.settings.secure_cookies
-    response.set_cookie(SESSION_COOKIE, tokens.access_token, max_age=tokens.expires_in,
-                        httponly=True, samesite="lax", secure=secure, path="/")
-    response.set_cookie(REFRESH_COOKIE, tokens.refresh_token,
-                        max_age=ctx.settings.refresh_token_ttl_seconds,
-                        httponly=True, samesite="strict", secure=secure, path=_REFRESH_PATH)
-    response.set_cookie(CSRF_COOKIE, ctx.keyring.csrf_token(tokens.session_id),
-                        max_age=ctx.settings.refresh_token_ttl_seconds,
-                        httponly=False, samesite="lax", secure=secure, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        tokens.access_token,
+        max_age=tokens.expires_in,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    response.set_cookie(
+        REFRESH_COOKIE,
+        tokens.refresh_token,
+        max_age=ctx.settings.refresh_token_ttl_seconds,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path=_REFRESH_PATH,
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        ctx.keyring.csrf_token(tokens.session_id),
+        max_age=ctx.settings.refresh_token_ttl_seconds,
+        httponly=False,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
 
 
 def _clear_session_cookies(response: Response) -> None:
@@ -50,15 +69,22 @@ async def _user_out(uow: Uow, user: service.UserView) -> schemas.UserOut:
     roles: list[str] = ["buyer", *sorted(user.platform_roles)]
     roles += sorted(await shops_service.member_roles(uow, user.id))
     return schemas.UserOut.model_validate(
-        {"id": user.id, "email": user.email, "nickname": user.nickname, "roles": roles,
-         "created_at": user.created_at}
+        {
+            "id": user.id,
+            "email": user.email,
+            "nickname": user.nickname,
+            "roles": roles,
+            "created_at": user.created_at,
+        }
     )
 
 
 async def _token_out(uow: Uow, tokens: service.IssuedTokens) -> schemas.TokenOut:
     return schemas.TokenOut(
-        user=await _user_out(uow, tokens.user), access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
+        user=await _user_out(uow, tokens.user),
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
     )
 
 
@@ -68,14 +94,22 @@ async def register(
 ) -> schemas.TokenOut:
     """Create a buyer account (邮箱注册) and sign in."""
     allowed, retry_after = await ctx.rate_limiter.hit(
-        f"register:ip:{client_ip(request)}", limit=ctx.settings.login_attempts_per_ip,
-        window_seconds=ctx.settings.login_window_seconds)
+        f"register:ip:{client_ip(request)}",
+        limit=ctx.settings.login_attempts_per_ip,
+        window_seconds=ctx.settings.login_window_seconds,
+    )
     if not allowed:
-        raise AppError("too_many_attempts", retry_after=retry_after,
-                       headers={"Retry-After": str(retry_after)})
+        raise AppError(
+            "too_many_attempts", retry_after=retry_after, headers={"Retry-After": str(retry_after)}
+        )
     tokens = await service.register(
-        uow, ctx, email=str(body.email), password=body.password, nickname=body.nickname,
-        user_agent=request.headers.get("user-agent", ""), client=_client_kind(request),
+        uow,
+        ctx,
+        email=str(body.email),
+        password=body.password,
+        nickname=body.nickname,
+        user_agent=request.headers.get("user-agent", ""),
+        client=_client_kind(request),
     )
     _set_session_cookies(response, ctx, tokens)
     return await _token_out(uow, tokens)
@@ -87,8 +121,13 @@ async def login(
 ) -> schemas.TokenOut:
     """Sign in with email or phone. Wrong login and wrong password both answer 401."""
     tokens = await service.login(
-        uow, ctx, login=body.login, password=body.password, ip=client_ip(request),
-        user_agent=request.headers.get("user-agent", ""), client=_client_kind(request),
+        uow,
+        ctx,
+        login=body.login,
+        password=body.password,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+        client=_client_kind(request),
     )
     _set_session_cookies(response, ctx, tokens)
     return await _token_out(uow, tokens)
@@ -96,7 +135,10 @@ async def login(
 
 @router.post("/auth/refresh", response_model=schemas.TokenOut)
 async def refresh(
-    request: Request, response: Response, uow: Uow, ctx: Ctx,
+    request: Request,
+    response: Response,
+    uow: Uow,
+    ctx: Ctx,
     body: Annotated[schemas.RefreshIn | None, Body()] = None,
 ) -> schemas.TokenOut:
     """Exchange a refresh token (body, or the refresh cookie) for new tokens."""
@@ -137,21 +179,33 @@ async def change_password(
 ) -> Response:
     """Change the password; every other session is signed out."""
     user = await service.get_user(uow, ctx, principal.user_id)
-    await service.change_password(uow, principal.user_id, principal.session_id,
-                                  current=body.current_password, new=body.new_password,
-                                  email=user.email)
+    await service.change_password(
+        uow,
+        principal.user_id,
+        principal.session_id,
+        current=body.current_password,
+        new=body.new_password,
+        email=user.email,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me/sessions", response_model=Page[schemas.SessionOut])
 async def my_sessions(principal: CurrentUser, uow: Uow) -> Page[schemas.SessionOut]:
     sessions = await service.list_sessions(uow, principal.user_id)
-    return Page(items=[
-        schemas.SessionOut(id=s.id, created_at=s.created_at, last_used_at=s.last_used_at,
-                           user_agent=s.user_agent, client=s.client,
-                           current=s.id == principal.session_id)
-        for s in sessions
-    ])
+    return Page(
+        items=[
+            schemas.SessionOut(
+                id=s.id,
+                created_at=s.created_at,
+                last_used_at=s.last_used_at,
+                user_agent=s.user_agent,
+                client=s.client,
+                current=s.id == principal.session_id,
+            )
+            for s in sessions
+        ]
+    )
 
 
 @router.delete("/me/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)

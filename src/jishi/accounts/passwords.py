@@ -5,12 +5,37 @@ from __future__ import annotations
 from jishi.core.errors import AppError, FieldError
 
 # The most common passwords that still pass the length and letter+digit rules.
-_COMMON = frozenset({
-    "password1", "password123", "passw0rd", "abc12345", "abcd1234", "qwerty123", "qwer1234",
-    "1qaz2wsx", "a1234567", "a12345678", "aa123456", "zxcvbnm1", "iloveyou1", "woaini1314",
-    "admin123", "admin1234", "123456abc", "1234qwer", "q1w2e3r4", "test1234", "letmein1",
-    "welcome1", "p@ssw0rd", "123qwe123", "qwe123456", "asd123456", "zxc123456",
-})
+_COMMON = frozenset(
+    {
+        "password1",
+        "password123",
+        "passw0rd",
+        "abc12345",
+        "abcd1234",
+        "qwerty123",
+        "qwer1234",
+        "1qaz2wsx",
+        "a1234567",
+        "a12345678",
+        "aa123456",
+        "zxcvbnm1",
+        "iloveyou1",
+        "woaini1314",
+        "admin123",
+        "admin1234",
+        "123456abc",
+        "1234qwer",
+        "q1w2e3r4",
+        "test1234",
+        "letmein1",
+        "welcome1",
+        "p@ssw0rd",
+        "123qwe123",
+        "qwe123456",
+        "asd123456",
+        "zxc123456",
+    }
+)
 
 
 def check_password_policy(password: str, *, email: str) -> None:

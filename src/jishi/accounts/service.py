@@ -13,6 +13,7 @@ from jishi.accounts.passwords import check_password_policy
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.ids import new_id
 from jishi.core.security import (
     Keyring,
     hash_password,
@@ -106,15 +107,20 @@ async def create_user(
     lookup = ctx.keyring.lookup_hash(email)
     password_hash = hash_password(password)  # hashed even when the email is taken: same cost
     if await uow.session.scalar(select(User.id).where(User.email_lookup == lookup)):
-        raise AppError("email_taken", field_errors=[
-            FieldError("email", "email_taken", "该邮箱已注册。", "This email is already registered.")
-        ])
+        raise AppError(
+            "email_taken",
+            field_errors=[
+                FieldError("email", "email_taken", "该邮箱已注册。", "This email is already registered.")
+            ],
+        )
     now = uow.now()
+    user_id = new_id()
     user = User(
+        id=user_id,
         email_lookup=lookup,
         email_ciphertext=ctx.keyring.encrypt(email),
         password_hash=password_hash,
-        nickname=nickname or email.split("@")[0][:100],
+        nickname=nickname or f"用户{user_id[-6:]}",  # never derived from the email
         status="active",
         created_at=now,
         updated_at=now,
@@ -129,8 +135,14 @@ async def create_user(
 
 
 async def register(
-    uow: UnitOfWork, ctx: AppContext, *, email: str, password: str, nickname: str | None,
-    user_agent: str, client: str,
+    uow: UnitOfWork,
+    ctx: AppContext,
+    *,
+    email: str,
+    password: str,
+    nickname: str | None,
+    user_agent: str,
+    client: str,
 ) -> IssuedTokens:
     user = await create_user(uow, ctx, email=email, password=password, nickname=nickname)
     tokens = await _open_session(uow, ctx, user, frozenset(), user_agent=user_agent, client=client)
@@ -139,20 +151,29 @@ async def register(
 
 
 async def login(
-    uow: UnitOfWork, ctx: AppContext, *, login: str, password: str, ip: str,
-    user_agent: str, client: str,
+    uow: UnitOfWork,
+    ctx: AppContext,
+    *,
+    login: str,
+    password: str,
+    ip: str,
+    user_agent: str,
+    client: str,
 ) -> IssuedTokens:
     """Check credentials. Unknown login and wrong password look the same, in
     answer and in time; attempts are limited per account and per address."""
     login_key = ctx.keyring.lookup_hash(login.strip().lower())
     settings = ctx.settings
     window = settings.login_window_seconds
-    for key, limit in ((f"login:acct:{login_key}", settings.login_attempts_per_account),
-                       (f"login:ip:{ip}", settings.login_attempts_per_ip)):
+    for key, limit in (
+        (f"login:acct:{login_key}", settings.login_attempts_per_account),
+        (f"login:ip:{ip}", settings.login_attempts_per_ip),
+    ):
         allowed, retry_after = await ctx.rate_limiter.hit(key, limit=limit, window_seconds=window)
         if not allowed:
-            raise AppError("too_many_attempts", retry_after=retry_after,
-                           headers={"Retry-After": str(retry_after)})
+            raise AppError(
+                "too_many_attempts", retry_after=retry_after, headers={"Retry-After": str(retry_after)}
+            )
     user = await _find_by_login(uow, ctx, login)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise AppError("invalid_credentials")
@@ -162,8 +183,9 @@ async def login(
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = uow.now()
-    tokens = await _open_session(uow, ctx, user, await platform_roles(uow, user.id),
-                                 user_agent=user_agent, client=client)
+    tokens = await _open_session(
+        uow, ctx, user, await platform_roles(uow, user.id), user_agent=user_agent, client=client
+    )
     await uow.commit()
     return tokens
 
@@ -171,16 +193,20 @@ async def login(
 async def _find_by_login(uow: UnitOfWork, ctx: AppContext, login: str) -> User | None:
     value = login.strip().lower()
     if "@" in value:
-        column, lookup = User.email_lookup, ctx.keyring.lookup_hash(value)
+        condition = User.email_lookup == ctx.keyring.lookup_hash(value)
     else:
-        column = User.phone_lookup
-        lookup = ctx.keyring.lookup_hash(value.replace(" ", "").replace("-", ""))
-    return await uow.session.scalar(select(User).where(column == lookup))
+        condition = User.phone_lookup == ctx.keyring.lookup_hash(value.replace(" ", "").replace("-", ""))
+    return await uow.session.scalar(select(User).where(condition))
 
 
 async def _open_session(
-    uow: UnitOfWork, ctx: AppContext, user: User, roles: frozenset[str], *,
-    user_agent: str, client: str,
+    uow: UnitOfWork,
+    ctx: AppContext,
+    user: User,
+    roles: frozenset[str],
+    *,
+    user_agent: str,
+    client: str,
 ) -> IssuedTokens:
     access, refresh = new_token("jat"), new_token("jrt")
     now = uow.now()
@@ -197,8 +223,9 @@ async def _open_session(
     )
     uow.session.add(session)
     await uow.session.flush()
-    return IssuedTokens(_view(user, ctx.keyring, roles), session.id, access, refresh,
-                        ctx.settings.access_token_ttl_seconds)
+    return IssuedTokens(
+        _view(user, ctx.keyring, roles), session.id, access, refresh, ctx.settings.access_token_ttl_seconds
+    )
 
 
 async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> IssuedTokens:
@@ -212,8 +239,9 @@ async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> Issue
         )
         if replayed is not None and replayed.revoked_at is None:
             replayed.revoked_at = now
-            uow.publish("auth.refresh_token_replayed", {"user_id": replayed.user_id,
-                                                         "session_id": replayed.id})
+            uow.publish(
+                "auth.refresh_token_replayed", {"user_id": replayed.user_id, "session_id": replayed.id}
+            )
             await uow.commit()
         raise AppError("invalid_token")
     if session.revoked_at is not None or session.refresh_expires_at <= now:
@@ -237,8 +265,13 @@ async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> Issue
         raise AppError("invalid_token")
     await uow.commit()
     roles = await platform_roles(uow, user.id)
-    return IssuedTokens(_view(user, ctx.keyring, roles), session.id, access, new_refresh,
-                        ctx.settings.access_token_ttl_seconds)
+    return IssuedTokens(
+        _view(user, ctx.keyring, roles),
+        session.id,
+        access,
+        new_refresh,
+        ctx.settings.access_token_ttl_seconds,
+    )
 
 
 async def authenticate(uow: UnitOfWork, access_token: str, *, via_cookie: bool) -> Principal | None:
@@ -265,8 +298,7 @@ async def authenticate(uow: UnitOfWork, access_token: str, *, via_cookie: bool) 
 async def revoke_session(uow: UnitOfWork, user_id: str, session_id: str) -> None:
     result = await uow.session.execute(
         update(AuthSession)
-        .where(AuthSession.id == session_id, AuthSession.user_id == user_id,
-               AuthSession.revoked_at.is_(None))
+        .where(AuthSession.id == session_id, AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=uow.now())
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -278,8 +310,11 @@ async def list_sessions(uow: UnitOfWork, user_id: str) -> list[AuthSession]:
     now = uow.now()
     rows = await uow.session.scalars(
         select(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
-               AuthSession.refresh_expires_at > now)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.refresh_expires_at > now,
+        )
         .order_by(AuthSession.created_at.desc())
         .limit(100)
     )
@@ -297,7 +332,12 @@ async def update_profile(uow: UnitOfWork, ctx: AppContext, user_id: str, *, nick
 
 
 async def change_password(
-    uow: UnitOfWork, user_id: str, keep_session_id: str, *, current: str, new: str,
+    uow: UnitOfWork,
+    user_id: str,
+    keep_session_id: str,
+    *,
+    current: str,
+    new: str,
     email: str,
 ) -> None:
     """Change the password and sign out every other session."""
@@ -305,16 +345,27 @@ async def change_password(
     if user is None:
         raise NotFound()
     if not verify_password(user.password_hash, current):
-        raise AppError("invalid_credentials", field_errors=[
-            FieldError("current_password", "invalid_credentials", "当前密码错误。",
-                       "The current password is wrong.")])
+        raise AppError(
+            "invalid_credentials",
+            field_errors=[
+                FieldError(
+                    "current_password",
+                    "invalid_credentials",
+                    "当前密码错误。",
+                    "The current password is wrong.",
+                )
+            ],
+        )
     check_password_policy(new, email=email)
     user.password_hash = hash_password(new)
     user.updated_at = uow.now()
     await uow.session.execute(
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.id != keep_session_id,
-               AuthSession.revoked_at.is_(None))
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.id != keep_session_id,
+            AuthSession.revoked_at.is_(None),
+        )
         .values(revoked_at=uow.now())
     )
     uow.publish("user.password_changed", {"user_id": user_id})
@@ -374,19 +425,34 @@ def _address_view(address: Address, keyring: Keyring) -> AddressView:
 
 
 async def add_address(
-    uow: UnitOfWork, ctx: AppContext, user_id: str, *, recipient: str, phone: str,
-    province: str, city: str, district: str, detail: str, is_default: bool,
+    uow: UnitOfWork,
+    ctx: AppContext,
+    user_id: str,
+    *,
+    recipient: str,
+    phone: str,
+    province: str,
+    city: str,
+    district: str,
+    detail: str,
+    is_default: bool,
 ) -> AddressView:
     count = await uow.session.scalar(select(func.count()).where(Address.user_id == user_id)) or 0
     if count >= MAX_ADDRESSES:
-        raise AppError("validation_error", field_errors=[FieldError(
-            "body", "too_many_addresses", f"最多保存 {MAX_ADDRESSES} 个地址。",
-            f"At most {MAX_ADDRESSES} addresses can be saved.")])
+        raise AppError(
+            "validation_error",
+            field_errors=[
+                FieldError(
+                    "body",
+                    "too_many_addresses",
+                    f"最多保存 {MAX_ADDRESSES} 个地址。",
+                    f"At most {MAX_ADDRESSES} addresses can be saved.",
+                )
+            ],
+        )
     is_default = is_default or count == 0
     if is_default:
-        await uow.session.execute(
-            update(Address).where(Address.user_id == user_id).values(is_default=False)
-        )
+        await uow.session.execute(update(Address).where(Address.user_id == user_id).values(is_default=False))
     address = Address(
         user_id=user_id,
         recipient_ciphertext=ctx.keyring.encrypt(recipient),
@@ -405,7 +471,8 @@ async def add_address(
 
 async def list_addresses(uow: UnitOfWork, ctx: AppContext, user_id: str) -> list[AddressView]:
     rows = await uow.session.scalars(
-        select(Address).where(Address.user_id == user_id)
+        select(Address)
+        .where(Address.user_id == user_id)
         .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
     )
     return [_address_view(a, ctx.keyring) for a in rows]

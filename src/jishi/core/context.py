@@ -31,7 +31,7 @@ class AppContext:
         return cls(
             settings=settings,
             database=Database(settings.database_url, clock, echo=settings.debug),
-            cache=create_cache(settings.redis_url),
+            cache=create_cache(settings.redis_url, prefix=settings.cache_prefix),
             keyring=Keyring(settings.secret),
             clock=clock,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, MetaData, String, event, text
 from sqlalchemy.engine import Dialect
@@ -55,7 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
 def id_column() -> Mapped[str]:
@@ -129,8 +129,10 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Closing ends any transaction still open, discarding what was not
+        # committed, while objects already loaded stay readable (detached).
         try:
-            if self.session.in_transaction():
+            if exc is not None and self.session.in_transaction():
                 await self.session.rollback()
         finally:
             await self.session.close()
@@ -140,8 +142,9 @@ class UnitOfWork:
         from jishi.core.events import OutboxMessage
 
         self.session.add(
-            OutboxMessage(topic=topic, payload=payload, created_at=self.clock.now(),
-                          available_at=self.clock.now())
+            OutboxMessage(
+                topic=topic, payload=payload, created_at=self.clock.now(), available_at=self.clock.now()
+            )
         )
         self._published = True
 

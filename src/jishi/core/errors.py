@@ -30,39 +30,58 @@ CATALOG: dict[str, ErrorKind] = {
     "method_not_allowed": ErrorKind(405, "不支持该请求方法。", "Method not allowed."),
     "not_authenticated": ErrorKind(401, "请先登录。", "Please log in first."),
     "invalid_credentials": ErrorKind(401, "账号或密码错误。", "Wrong login or password."),
-    "invalid_token": ErrorKind(401, "登录凭证无效或已过期，请重新登录。",
-                               "The token is invalid or has expired; please log in again."),
+    "invalid_token": ErrorKind(
+        401, "登录凭证无效或已过期，请重新登录。", "The token is invalid or has expired; please log in again."
+    ),
     "csrf_failed": ErrorKind(403, "请求缺少有效的 CSRF 令牌。", "Missing or invalid CSRF token."),
     "forbidden": ErrorKind(403, "没有权限执行此操作。", "You are not allowed to do this."),
     "account_disabled": ErrorKind(403, "账号已停用。", "This account is disabled."),
-    "too_many_attempts": ErrorKind(429, "尝试次数过多，请 {retry_after} 秒后再试。",
-                                   "Too many attempts; try again in {retry_after} seconds."),
+    "too_many_attempts": ErrorKind(
+        429,
+        "尝试次数过多，请 {retry_after} 秒后再试。",
+        "Too many attempts; try again in {retry_after} seconds.",
+    ),
     "payload_too_large": ErrorKind(413, "请求体过大。", "The request body is too large."),
     "email_taken": ErrorKind(409, "该邮箱已注册。", "This email is already registered."),
     "weak_password": ErrorKind(422, "密码不符合要求。", "The password does not meet the policy."),
     "shop_name_taken": ErrorKind(409, "店铺名称已被使用。", "This shop name is already taken."),
-    "shop_application_exists": ErrorKind(409, "您已有一个待审核或已开通的店铺申请。",
-                                         "You already have a pending or active shop."),
-    "shop_not_active": ErrorKind(409, "店铺当前状态为「{status}」，不能执行此操作。",
-                                 "The shop is {status}; this action is not allowed."),
-    "invalid_state": ErrorKind(409, "当前状态「{status}」不允许此操作。",
-                               "This action is not allowed in state '{status}'."),
+    "shop_application_exists": ErrorKind(
+        409, "您已有一个待审核或已开通的店铺申请。", "You already have a pending or active shop."
+    ),
+    "shop_not_active": ErrorKind(
+        409,
+        "店铺当前状态为「{status}」，不能执行此操作。",
+        "The shop is {status}; this action is not allowed.",
+    ),
+    "invalid_state": ErrorKind(
+        409, "当前状态「{status}」不允许此操作。", "This action is not allowed in state '{status}'."
+    ),
     "already_member": ErrorKind(409, "该用户已是店铺成员。", "This user is already a member of the shop."),
-    "invitation_pending": ErrorKind(409, "已向该邮箱发出邀请，等待对方回应。",
-                                    "An invitation to this email is already pending."),
+    "invitation_pending": ErrorKind(
+        409, "已向该邮箱发出邀请，等待对方回应。", "An invitation to this email is already pending."
+    ),
     "invitation_expired": ErrorKind(409, "邀请已过期。", "The invitation has expired."),
     "cannot_remove_owner": ErrorKind(409, "不能移除店主。", "The shop owner cannot be removed."),
-    "idempotency_key_reused": ErrorKind(422, "该幂等键已用于另一请求。",
-                                        "This Idempotency-Key was used with a different request."),
+    "idempotency_key_reused": ErrorKind(
+        422, "该幂等键已用于另一请求。", "This Idempotency-Key was used with a different request."
+    ),
     "service_unavailable": ErrorKind(503, "服务暂不可用。", "The service is unavailable."),
-    "internal_error": ErrorKind(500, "服务器内部错误，我们已记录此问题。",
-                                "Internal server error; it has been logged."),
+    "internal_error": ErrorKind(
+        500, "服务器内部错误，我们已记录此问题。", "Internal server error; it has been logged."
+    ),
 }
 
 STATUS_TITLES = {
-    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    409: "Conflict", 413: "Content Too Large", 422: "Unprocessable Content",
-    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -128,8 +147,7 @@ def problem_body(error: AppError, locale: str, *, instance: str, request_id: str
     }
     if error.field_errors:
         body["errors"] = [
-            {"field": fe.field, "code": fe.code, "message": fe.message(locale)}
-            for fe in error.field_errors
+            {"field": fe.field, "code": fe.code, "message": fe.message(locale)} for fe in error.field_errors
         ]
     if request_id:
         body["request_id"] = request_id

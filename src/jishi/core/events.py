@@ -15,6 +15,7 @@ implements the same protocol to publish the very same messages.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -108,10 +109,8 @@ class OutboxDispatcher:
             self.database.after_commit_hooks.remove(self.wake)
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def _run(self) -> None:
@@ -124,10 +123,8 @@ class OutboxDispatcher:
             if handled:
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
 
     async def dispatch_pending(self) -> int:
         """Claim and deliver one batch; returns how many messages were attempted."""
@@ -180,8 +177,13 @@ class OutboxDispatcher:
                     message.status = "failed"
                 else:
                     message.available_at = now + timedelta(seconds=2**message.attempts)
-                log.warning("outbox.handler_failed", topic=message.topic, id=message.id,
-                            attempts=message.attempts, error=message.last_error)
+                log.warning(
+                    "outbox.handler_failed",
+                    topic=message.topic,
+                    id=message.id,
+                    attempts=message.attempts,
+                    error=message.last_error,
+                )
             else:
                 message.status = "done"
                 message.dispatched_at = now

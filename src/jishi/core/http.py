@@ -44,14 +44,20 @@ def client_ip(request: Request) -> str:
 
 def problem_response(request: Request, error: AppError) -> JSONResponse:
     locale = negotiate_locale(request.headers.get("accept-language"))
-    body = problem_body(error, locale, instance=request.url.path,
-                        request_id=getattr(request.state, "request_id", None))
+    request_id = getattr(request.state, "request_id", None)
+    body = problem_body(error, locale, instance=request.url.path, request_id=request_id)
     headers = {"Content-Language": locale, **error.headers}
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 
-_STATUS_CODES = {404: "route_not_found", 405: "method_not_allowed", 413: "payload_too_large",
-                 401: "not_authenticated", 403: "forbidden"}
+_STATUS_CODES = {
+    400: "malformed_json",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "route_not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:

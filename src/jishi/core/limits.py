@@ -6,7 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jishi.core.errors import AppError, PROBLEM_JSON, negotiate_locale, problem_body
+from jishi.core.errors import PROBLEM_JSON, AppError, negotiate_locale, problem_body
 
 
 class BodySizeLimitMiddleware:
@@ -42,13 +42,24 @@ class BodySizeLimitMiddleware:
     async def _reject(self, scope: Scope, send: Send, headers: dict[bytes, bytes]) -> None:
         locale = negotiate_locale(headers.get(b"accept-language", b"").decode("latin-1"))
         body = json.dumps(
-            problem_body(AppError("payload_too_large"), locale, instance=scope.get("path", ""),
-                         request_id=scope.get("state", {}).get("request_id")),
+            problem_body(
+                AppError("payload_too_large"),
+                locale,
+                instance=scope.get("path", ""),
+                request_id=scope.get("state", {}).get("request_id"),
+            ),
             ensure_ascii=False,
         ).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

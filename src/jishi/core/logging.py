@@ -25,9 +25,7 @@ def configure_logging(*, json_logs: bool, level: str) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
-    )
+    renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -71,8 +69,13 @@ class RequestContextMiddleware:
         finally:
             path = scope.get("path", "")
             if not path.startswith("/assets/"):
-                log.info("request", method=scope.get("method"), path=path, status=status,
-                         duration_ms=round((time.perf_counter() - started) * 1000, 2))
+                log.info(
+                    "request",
+                    method=scope.get("method"),
+                    path=path,
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

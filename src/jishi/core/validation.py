@@ -85,8 +85,9 @@ def validation_app_error(errors: Sequence[dict[str, Any]]) -> AppError:
             zh = getattr(ctx_error, "zh", None)
             if isinstance(zh, str):
                 field_errors.append(
-                    FieldError(field_path(error["loc"]), getattr(ctx_error, "code", code), zh,
-                               _en_message(error))
+                    FieldError(
+                        field_path(error["loc"]), getattr(ctx_error, "code", code), zh, _en_message(error)
+                    )
                 )
                 continue
         path = "body" if code in ("json_invalid", "json_type") else field_path(error["loc"])

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from jishi.core.errors import AppError
 
@@ -22,7 +23,7 @@ _NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>é
 class CachedStaticFiles(StaticFiles):
     """Vite names built assets by content hash, so they can be cached for a year."""
 
-    async def get_response(self, path: str, scope: dict) -> Response:  # type: ignore[override]
+    async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         if response.status_code == 200:
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
@@ -36,7 +37,7 @@ def mount_web_app(app: FastAPI, dist: Path) -> None:
     index = dist / "index.html"
 
     @app.get("/{path:path}", include_in_schema=False, response_model=None)
-    async def spa(path: str, request: Request) -> Response:
+    def spa(path: str, request: Request) -> Response:  # sync: file checks run in the threadpool
         if request.url.path.startswith(_API_PREFIXES):
             raise AppError("route_not_found")
         candidate = (dist / path).resolve()

@@ -76,8 +76,9 @@ async def list_invitations(access: ShopOwnerAccess, uow: Uow, ctx: Ctx) -> Page[
     return Page(items=[schemas.InvitationOut.model_validate(v, from_attributes=True) for v in views])
 
 
-@router.post("/shops/{shop_id}/invitations", status_code=status.HTTP_201_CREATED,
-             response_model=schemas.InvitationOut)
+@router.post(
+    "/shops/{shop_id}/invitations", status_code=status.HTTP_201_CREATED, response_model=schemas.InvitationOut
+)
 async def invite_staff(
     body: schemas.InviteIn, access: ActiveShopOwner, uow: Uow, ctx: Ctx
 ) -> schemas.InvitationOut:
@@ -118,19 +119,28 @@ async def decline_invitation(invitation_id: str, principal: CurrentUser, uow: Uo
 
 @admin_router.get("/shops", response_model=Page[schemas.AdminShopOut])
 async def admin_list_shops(
-    _: PlatformAdmin, uow: Uow, ctx: Ctx,
+    _: PlatformAdmin,
+    uow: Uow,
+    ctx: Ctx,
     status_filter: Annotated[schemas.ShopStatus | None, Query(alias="status")] = None,
-    limit: Limit = 20, cursor: CursorParam = None,
+    limit: Limit = 20,
+    cursor: CursorParam = None,
 ) -> Page[schemas.AdminShopOut]:
     shops, next_cursor = await service.admin_list(uow, status=status_filter, limit=limit, cursor=cursor)
     owners = await accounts.users_by_id(uow, ctx, {s.owner_id for s in shops})
     items = [
-        schemas.AdminShopOut.model_validate({
-            **_shop_out(s).model_dump(),
-            "owner": {"id": s.owner_id, "email": owners[s.owner_id].email,
-                      "nickname": owners[s.owner_id].nickname},
-        })
-        for s in shops if s.owner_id in owners
+        schemas.AdminShopOut.model_validate(
+            {
+                **_shop_out(s).model_dump(),
+                "owner": {
+                    "id": s.owner_id,
+                    "email": owners[s.owner_id].email,
+                    "nickname": owners[s.owner_id].nickname,
+                },
+            }
+        )
+        for s in shops
+        if s.owner_id in owners
     ]
     return Page(items=items, next_cursor=next_cursor)
 
@@ -141,12 +151,16 @@ async def approve_shop(shop_id: str, admin: PlatformAdmin, uow: Uow) -> schemas.
 
 
 @admin_router.post("/shops/{shop_id}/reject", response_model=schemas.ShopOut)
-async def reject_shop(shop_id: str, body: schemas.ReasonIn, admin: PlatformAdmin, uow: Uow) -> schemas.ShopOut:
+async def reject_shop(
+    shop_id: str, body: schemas.ReasonIn, admin: PlatformAdmin, uow: Uow
+) -> schemas.ShopOut:
     return _shop_out(await service.review(uow, admin, shop_id, "reject", reason=body.reason))
 
 
 @admin_router.post("/shops/{shop_id}/suspend", response_model=schemas.ShopOut)
-async def suspend_shop(shop_id: str, body: schemas.ReasonIn, admin: PlatformAdmin, uow: Uow) -> schemas.ShopOut:
+async def suspend_shop(
+    shop_id: str, body: schemas.ReasonIn, admin: PlatformAdmin, uow: Uow
+) -> schemas.ShopOut:
     return _shop_out(await service.review(uow, admin, shop_id, "suspend", reason=body.reason))
 
 

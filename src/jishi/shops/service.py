@@ -45,9 +45,12 @@ def name_key(name: str) -> str:
 
 
 def _name_taken() -> AppError:
-    return AppError("shop_name_taken", field_errors=[
-        FieldError("name", "shop_name_taken", "店铺名称已被使用。", "This shop name is already taken.")
-    ])
+    return AppError(
+        "shop_name_taken",
+        field_errors=[
+            FieldError("name", "shop_name_taken", "店铺名称已被使用。", "This shop name is already taken.")
+        ],
+    )
 
 
 async def apply(uow: UnitOfWork, user_id: str, *, name: str, description: str) -> Shop:
@@ -61,8 +64,15 @@ async def apply(uow: UnitOfWork, user_id: str, *, name: str, description: str) -
     if await uow.session.scalar(select(Shop.id).where(Shop.name_key == key)):
         raise _name_taken()
     now = uow.now()
-    shop = Shop(name=name, name_key=key, description=description, status="pending",
-                owner_id=user_id, created_at=now, updated_at=now)
+    shop = Shop(
+        name=name,
+        name_key=key,
+        description=description,
+        status="pending",
+        owner_id=user_id,
+        created_at=now,
+        updated_at=now,
+    )
     uow.session.add(shop)
     try:
         await uow.session.flush()
@@ -95,7 +105,11 @@ async def _role_in(uow: UnitOfWork, shop_id: str, user_id: str) -> str | None:
 
 
 async def require_member(
-    uow: UnitOfWork, principal: Principal, shop_id: str, *, owner: bool = False,
+    uow: UnitOfWork,
+    principal: Principal,
+    shop_id: str,
+    *,
+    owner: bool = False,
     active: bool = False,
 ) -> Membership:
     """The gate of every shop-scoped route.
@@ -123,9 +137,7 @@ async def require_member(
 
 async def member_roles(uow: UnitOfWork, user_id: str) -> set[str]:
     """Shop roles a user holds anywhere, as account role names."""
-    roles = await uow.session.scalars(
-        select(ShopMember.role).where(ShopMember.user_id == user_id).distinct()
-    )
+    roles = await uow.session.scalars(select(ShopMember.role).where(ShopMember.user_id == user_id).distinct())
     return {ROLE_NAMES[r] for r in roles}
 
 
@@ -137,11 +149,12 @@ async def my_shops(uow: UnitOfWork, user_id: str) -> list[tuple[Shop, str]]:
         .order_by(Shop.id.desc())
         .limit(100)
     )
-    return [(shop, role) for shop, role in rows.tuples()]
+    return [(shop, role) for shop, role in rows]
 
 
-async def _page(uow: UnitOfWork, query: Select[tuple[Shop]], limit: int,
-                cursor: str | None) -> tuple[list[Shop], str | None]:
+async def _page(
+    uow: UnitOfWork, query: Select[Shop], limit: int, cursor: str | None
+) -> tuple[list[Shop], str | None]:
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(Shop.id < str(after.get("id", "")))
@@ -172,14 +185,20 @@ async def review(
     if shop is None:
         raise NotFound()
     now = uow.now()
-    values: dict[str, object] = {"status": target, "status_reason": reason, "updated_at": now,
-                                 "reviewed_by": admin.user_id}
+    values: dict[str, object] = {
+        "status": target,
+        "status_reason": reason,
+        "updated_at": now,
+        "reviewed_by": admin.user_id,
+    }
     if action == "approve":
         values["approved_at"] = now
     if target == "rejected":
         values["name_key"] = None
     result = await uow.session.execute(
-        update(Shop).where(Shop.id == shop_id, Shop.status.in_(allowed_from)).values(**values)
+        update(Shop)
+        .where(Shop.id == shop_id, Shop.status.in_(allowed_from))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -225,13 +244,16 @@ class MemberView:
 
 
 async def list_members(uow: UnitOfWork, ctx: AppContext, shop_id: str) -> list[MemberView]:
-    members = list(await uow.session.scalars(
-        select(ShopMember).where(ShopMember.shop_id == shop_id).order_by(ShopMember.joined_at)
-    ))
+    members = list(
+        await uow.session.scalars(
+            select(ShopMember).where(ShopMember.shop_id == shop_id).order_by(ShopMember.joined_at)
+        )
+    )
     users = await accounts.users_by_id(uow, ctx, {m.user_id for m in members})
     return [
         MemberView(m.user_id, users[m.user_id].email, users[m.user_id].nickname, m.role, m.joined_at)
-        for m in members if m.user_id in users
+        for m in members
+        if m.user_id in users
     ]
 
 
@@ -262,8 +284,16 @@ class InvitationView:
 
 def _invitation_view(inv: ShopInvitation, shop_name: str, ctx: AppContext, now: datetime) -> InvitationView:
     status = "expired" if inv.status == "pending" and inv.expires_at <= now else inv.status
-    return InvitationView(inv.id, inv.shop_id, shop_name, ctx.keyring.decrypt(inv.email_ciphertext),
-                          inv.role, status, inv.created_at, inv.expires_at)
+    return InvitationView(
+        inv.id,
+        inv.shop_id,
+        shop_name,
+        ctx.keyring.decrypt(inv.email_ciphertext),
+        inv.role,
+        status,
+        inv.created_at,
+        inv.expires_at,
+    )
 
 
 async def invite(uow: UnitOfWork, ctx: AppContext, membership: Membership, email: str) -> InvitationView:
@@ -276,15 +306,22 @@ async def invite(uow: UnitOfWork, ctx: AppContext, membership: Membership, email
         raise AppError("already_member")
     pending = await uow.session.scalar(
         select(ShopInvitation.id).where(
-            ShopInvitation.shop_id == shop.id, ShopInvitation.email_lookup == lookup,
-            ShopInvitation.status == "pending", ShopInvitation.expires_at > now,
+            ShopInvitation.shop_id == shop.id,
+            ShopInvitation.email_lookup == lookup,
+            ShopInvitation.status == "pending",
+            ShopInvitation.expires_at > now,
         )
     )
     if pending is not None:
         raise AppError("invitation_pending")
     invitation = ShopInvitation(
-        shop_id=shop.id, email_lookup=lookup, email_ciphertext=ctx.keyring.encrypt(email),
-        role="staff", status="pending", invited_by=membership.user_id, created_at=now,
+        shop_id=shop.id,
+        email_lookup=lookup,
+        email_ciphertext=ctx.keyring.encrypt(email),
+        role="staff",
+        status="pending",
+        invited_by=membership.user_id,
+        created_at=now,
         expires_at=now + timedelta(seconds=ctx.settings.invitation_ttl_seconds),
     )
     uow.session.add(invitation)
@@ -296,8 +333,10 @@ async def invite(uow: UnitOfWork, ctx: AppContext, membership: Membership, email
 
 async def list_invitations(uow: UnitOfWork, ctx: AppContext, shop: Shop) -> list[InvitationView]:
     rows = await uow.session.scalars(
-        select(ShopInvitation).where(ShopInvitation.shop_id == shop.id)
-        .order_by(ShopInvitation.id.desc()).limit(100)
+        select(ShopInvitation)
+        .where(ShopInvitation.shop_id == shop.id)
+        .order_by(ShopInvitation.id.desc())
+        .limit(100)
     )
     now = uow.now()
     return [_invitation_view(inv, shop.name, ctx, now) for inv in rows]
@@ -306,8 +345,11 @@ async def list_invitations(uow: UnitOfWork, ctx: AppContext, shop: Shop) -> list
 async def revoke_invitation(uow: UnitOfWork, membership: Membership, invitation_id: str) -> None:
     result = await uow.session.execute(
         update(ShopInvitation)
-        .where(ShopInvitation.id == invitation_id, ShopInvitation.shop_id == membership.shop.id,
-               ShopInvitation.status == "pending")
+        .where(
+            ShopInvitation.id == invitation_id,
+            ShopInvitation.shop_id == membership.shop.id,
+            ShopInvitation.status == "pending",
+        )
         .values(status="revoked", responded_at=uow.now())
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -322,11 +364,14 @@ async def invitations_for(uow: UnitOfWork, ctx: AppContext, user_id: str) -> lis
     rows = await uow.session.execute(
         select(ShopInvitation, Shop.name)
         .join(Shop, Shop.id == ShopInvitation.shop_id)
-        .where(ShopInvitation.email_lookup == ctx.keyring.lookup_hash(user.email),
-               ShopInvitation.status == "pending", ShopInvitation.expires_at > now)
+        .where(
+            ShopInvitation.email_lookup == ctx.keyring.lookup_hash(user.email),
+            ShopInvitation.status == "pending",
+            ShopInvitation.expires_at > now,
+        )
         .order_by(ShopInvitation.id.desc())
     )
-    return [_invitation_view(inv, name, ctx, now) for inv, name in rows.tuples()]
+    return [_invitation_view(inv, name, ctx, now) for inv, name in rows]
 
 
 async def respond_to_invitation(

@@ -20,7 +20,7 @@ export function useFormErrors<F extends string>(
   options: FormErrorOptions<F> = {},
 ) {
   const { t } = useI18n()
-  const fieldErrors = reactive({} as Record<F, string>)
+  const fieldErrors = reactive<Record<string, string>>({}) as Record<F, string>
   const formError = ref('')
 
   function clear(): void {

@@ -185,7 +185,7 @@ const en: MessageSchema = {
       suspendedTitle: 'This shop is suspended',
       suspendedText:
         '“{shop}” has been suspended by the platform and is read-only for now. Contact platform support if you have questions.',
-      reason: 'Reason',
+      reason: 'Reason: ',
       noReason: 'The platform gave no reason.',
       applyAgain: 'Apply again',
     },
@@ -246,8 +246,6 @@ const en: MessageSchema = {
       reject: 'Reject',
       suspend: 'Suspend',
       reinstate: 'Reinstate',
-      approveConfirm: 'Approve the application of “{shop}”?',
-      reinstateConfirm: 'Reinstate “{shop}”?',
       approved: 'Approved “{shop}”',
       rejected: 'Rejected “{shop}”',
       suspended: 'Suspended “{shop}”',

@@ -1,0 +1,46 @@
+"""The ``jishi`` command: migrate, admin create, demo (idempotent), openapi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jishi.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("JISHI_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("JISHI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("JISHI_REDIS_URL", raising=False)
+    monkeypatch.delenv("JISHI_SECRET_KEY", raising=False)
+    return tmp_path / "var"
+
+
+def test_migrate_admin_and_demo(embedded: Path) -> None:
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    assert (embedded / "jishi.db").exists() and (embedded / "secret_key").exists()
+
+    weak = runner.invoke(app, ["admin", "create", "--email", "ops@example.com", "--password", "short"])
+    assert weak.exit_code == 1
+    made = runner.invoke(
+        app, ["admin", "create", "--email", "ops@example.com", "--password", "ops-pass-2026"]
+    )
+    assert made.exit_code == 0 and "created" in made.output
+
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@jishi.example" in first.output and "buyer@jishi.example" in first.output
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0, second.output
+
+
+def test_openapi_command_writes_the_document(tmp_path: Path) -> None:
+    out = tmp_path / "openapi.json"
+    result = runner.invoke(app, ["openapi", "--output", str(out)])
+    assert result.exit_code == 0
+    assert '"/api/v1/auth/login"' in out.read_text()

@@ -1,0 +1,61 @@
+import { vi } from 'vitest'
+
+export interface RecordedCall {
+  url: string
+  method: string
+  headers: Headers
+  body: unknown
+  credentials: RequestCredentials | undefined
+}
+
+export type Responder = (call: RecordedCall) => Response | Promise<Response>
+
+export function json(status: number, body: unknown, contentType = 'application/json'): Response {
+  return new Response(status === 204 ? null : JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': contentType },
+  })
+}
+
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: { field: string; code: string; message: string }[],
+): Response {
+  return json(
+    status,
+    { type: `https://jishi.dev/problems/${code}`, title: 'Error', status, code, detail, errors, request_id: 'req-1' },
+    'application/problem+json',
+  )
+}
+
+/** Replace global fetch with `responder`; returns the list of calls it saw. */
+export function mockFetch(responder: Responder): RecordedCall[] {
+  const calls: RecordedCall[] = []
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const call: RecordedCall = {
+        url: String(input),
+        method: init.method ?? 'GET',
+        headers: new Headers(init.headers),
+        body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+        credentials: init.credentials,
+      }
+      calls.push(call)
+      return responder(call)
+    }),
+  )
+  return calls
+}
+
+export function setCookies(...pairs: string[]): void {
+  for (const cookie of document.cookie.split(';')) {
+    const name = cookie.split('=')[0]?.trim()
+    if (name) document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`
+  }
+  for (const pair of pairs) document.cookie = `${pair}; path=/`
+}
+
+export const flush = () => new Promise((resolve) => setTimeout(resolve, 0))
