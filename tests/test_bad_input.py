@@ -152,6 +152,18 @@ def test_bad_fields_are_named(api: SyncApi, path: str, body: dict[str, Any], fie
     assert field in [e["field"] for e in response.json()["errors"]]
 
 
+def test_nul_characters_are_refused_everywhere(api: SyncApi) -> None:
+    body = api.send("POST", "/api/v1/shops", json.dumps({"name": "a\u0000b"}).encode())
+    assert body.status_code == 422 and body.json()["errors"][0]["field"] == "name"
+    nested = api.send(
+        "POST", f"/api/v1/admin/shops/{api.shop_id}/suspend", json.dumps({"reason": "x\u0000"}).encode()
+    )
+    assert nested.status_code == 422
+    for path in ("/api/v1/shops/abc%00def", "/api/v1/shops?cursor=%00"):
+        response = api.loop.run_until_complete(api.client.get(path))
+        assert response.status_code == 422, path
+
+
 def test_oversized_and_malformed_bodies(api: SyncApi) -> None:
     huge = api.send("POST", "/api/v1/shops", b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}')
     assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"

@@ -14,7 +14,7 @@ from jishi.core.clock import Clock
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxDispatcher
 from jishi.core.http import Ctx, install_error_handlers
-from jishi.core.limits import BodySizeLimitMiddleware
+from jishi.core.limits import InputGuardMiddleware
 from jishi.core.logging import RequestContextMiddleware, configure_logging
 from jishi.core.web import mount_web_app
 from jishi.settings import Settings, get_settings
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_JSON_BODY)
+    app.add_middleware(InputGuardMiddleware, max_bytes=MAX_JSON_BODY)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router())
     _add_probes(app)

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { MyShop, Role, User } from '@/api/types'
 import { consoleLinksFor, useAuthStore } from '@/stores/auth'
 import { pickShop, useMerchantStore } from '@/stores/merchant'
-import { json, mockFetch, problem } from './helpers'
+import { json, mockFetch, problem, setCookies } from './helpers'
 
 function user(roles: Role[]): User {
   return { id: 'u1', email: 'li@example.com', nickname: '小李', roles, created_at: '2025-01-01T00:00:00Z' }
@@ -28,8 +28,14 @@ describe('console links by role', () => {
 })
 
 describe('auth store', () => {
-  beforeEach(() => setActivePinia(createPinia()))
-  afterEach(() => vi.unstubAllGlobals())
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    setCookies('jishi_csrf=t1')
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    setCookies()
+  })
 
   it('asks the server who is logged in only once', async () => {
     const calls = mockFetch(() => json(200, user(['buyer', 'shop_owner'])))
@@ -42,10 +48,21 @@ describe('auth store', () => {
     expect(auth.links).toEqual({ merchant: true, openShop: false, admin: false })
   })
 
-  it('treats an anonymous visitor as logged out', async () => {
-    mockFetch(() => problem(401, 'not_authenticated', '请先登录。'))
+  it('treats a visitor whose session cannot be renewed as logged out', async () => {
+    const calls = mockFetch(() => problem(401, 'not_authenticated', '请先登录。'))
     const auth = useAuthStore()
     await auth.init()
+    expect(calls.map((c) => c.url)).toEqual(['/api/v1/me', '/api/v1/auth/refresh'])
+    expect(auth.isLoggedIn).toBe(false)
+    expect(auth.ready).toBe(true)
+  })
+
+  it('does not call the server for a visitor who never logged in (no session cookies)', async () => {
+    setCookies()
+    const calls = mockFetch(() => json(200, user(['buyer'])))
+    const auth = useAuthStore()
+    await auth.init()
+    expect(calls).toHaveLength(0)
     expect(auth.isLoggedIn).toBe(false)
     expect(auth.ready).toBe(true)
   })

@@ -6,8 +6,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
+from jishi.core.schemas import StrictBody
 from jishi.core.validation import BilingualValueError
 
 Role = Literal["buyer", "shop_owner", "shop_staff", "platform_admin", "customer_service"]
@@ -37,12 +38,6 @@ Nickname = Annotated[str, Field(max_length=100), AfterValidator(_strip_nonblank)
 Email = Annotated[EmailStr, Field(max_length=254)]
 Phone = Annotated[str, Field(max_length=20), AfterValidator(_check_phone)]
 ShortText = Annotated[str, StringConstraints(max_length=50), AfterValidator(_strip_nonblank)]
-
-
-class StrictBody(BaseModel):
-    """Security-relevant bodies reject unknown fields instead of dropping them."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterIn(StrictBody):

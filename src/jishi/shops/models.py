@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jishi.core.db import Base, id_column
 from jishi.core.ids import ID_LENGTH
 
 SHOP_STATUSES = ("pending", "active", "rejected", "suspended")
+_LIVE = "status IN ('pending', 'active', 'suspended')"
 
 
 class Shop(Base):
@@ -18,7 +19,17 @@ class Shop(Base):
     shops; a rejected application gives its name back by clearing it."""
 
     __tablename__ = "shops"
-    __table_args__ = (Index("ix_shops_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_shops_status_id", "status", "id"),
+        # One live shop (pending, active or suspended) per owner, enforced by the database.
+        Index(
+            "uq_shops_live_owner",
+            "owner_id",
+            unique=True,
+            sqlite_where=text(_LIVE),
+            postgresql_where=text(_LIVE),
+        ),
+    )
 
     id: Mapped[str] = id_column()
     name: Mapped[str] = mapped_column(String(100))
@@ -26,7 +37,7 @@ class Shop(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     status_reason: Mapped[str | None] = mapped_column(String(500))
-    owner_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     approved_at: Mapped[datetime | None]

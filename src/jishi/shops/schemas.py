@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from jishi.core.schemas import StrictBody
 from jishi.core.validation import BilingualValueError
 
 ShopStatus = Literal["pending", "active", "rejected", "suspended"]
@@ -23,10 +24,6 @@ def _nonblank(value: str) -> str:
 ShopName = Annotated[str, Field(max_length=100), AfterValidator(_nonblank)]
 Description = Annotated[str, Field(max_length=2000)]
 Reason = Annotated[str, Field(max_length=500), AfterValidator(_nonblank)]
-
-
-class StrictBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ShopApplyIn(StrictBody):

@@ -76,7 +76,9 @@ async def apply(uow: UnitOfWork, user_id: str, *, name: str, description: str) -
     uow.session.add(shop)
     try:
         await uow.session.flush()
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # a concurrent application won the name or the owner slot
+        if "owner" in str(exc.orig):
+            raise AppError("shop_application_exists") from exc
         raise _name_taken() from exc
     uow.session.add(ShopMember(shop_id=shop.id, user_id=user_id, role="owner", joined_at=now))
     uow.publish("shop.applied", {"shop_id": shop.id, "owner_id": user_id})

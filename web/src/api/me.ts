@@ -2,27 +2,30 @@ import { http } from './http'
 import type {
   Address,
   AddressInput,
-  Invitation,
-  ItemList,
+  AddressPage,
+  InvitationPage,
   MyShop,
-  Page,
+  MyShopPage,
   ProfileUpdate,
   User,
 } from './types'
+
+const id = encodeURIComponent
 
 export const meApi = {
   get: () => http.get<User>('/me'),
   update: (body: ProfileUpdate) => http.patch<User>('/me', body),
 
-  addresses: () => http.get<ItemList<Address>>('/me/addresses'),
+  addresses: () => http.get<AddressPage>('/me/addresses'),
   addAddress: (body: AddressInput) => http.post<Address>('/me/addresses', body),
-  deleteAddress: (id: string) => http.delete(`/me/addresses/${encodeURIComponent(id)}`),
+  deleteAddress: (addressId: string) => http.delete(`/me/addresses/${id(addressId)}`),
 
-  shops: (cursor?: string | null) => http.get<Page<MyShop>>('/me/shops', { limit: 100, cursor }),
+  /** Every shop the user owns or works in, with their role there. */
+  shops: () => http.get<MyShopPage>('/me/shops'),
 
-  invitations: () => http.get<ItemList<Invitation>>('/me/invitations'),
-  acceptInvitation: (id: string) =>
-    http.post<MyShop>(`/me/invitations/${encodeURIComponent(id)}/accept`),
-  declineInvitation: (id: string) =>
-    http.post<void>(`/me/invitations/${encodeURIComponent(id)}/decline`),
+  invitations: () => http.get<InvitationPage>('/me/invitations'),
+  acceptInvitation: (invitationId: string) =>
+    http.post<MyShop>(`/me/invitations/${id(invitationId)}/accept`),
+  declineInvitation: (invitationId: string) =>
+    http.post<void>(`/me/invitations/${id(invitationId)}/decline`),
 }

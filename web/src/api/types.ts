@@ -1,136 +1,42 @@
 /**
- * API shapes used by the app.
+ * API shapes, taken from the backend's OpenAPI document.
  *
- * TEMPORARY: written by hand from the API contract until the backend's OpenAPI document
- * (src/api/openapi.json) exists; then these become aliases of the generated
- * `components['schemas'][...]` types in schema.d.ts (`npm run gen:api`).
+ * schema.d.ts is generated from openapi.json by `npm run gen:api` (openapi-typescript);
+ * the backend writes openapi.json with `jishi openapi`. Never edit schema.d.ts by hand:
+ * regenerate it, and let the type check show what changed.
  */
+import type { components } from './schema'
 
-export type Role = 'buyer' | 'shop_owner' | 'shop_staff' | 'platform_admin' | 'customer_service'
+type Schemas = components['schemas']
 
-export interface User {
-  id: string
-  email: string
-  nickname: string
-  roles: Role[]
-  created_at: string
-}
+export type User = Schemas['UserOut']
+export type Role = User['roles'][number]
+export type AuthResult = Schemas['TokenOut']
+export type RegisterInput = Schemas['RegisterIn']
+export type LoginInput = Schemas['LoginIn']
+export type ProfileUpdate = Schemas['ProfileUpdateIn']
 
-export interface AuthResult {
-  user: User
-  access_token: string
-  refresh_token: string
-  token_type: string
-  expires_in: number
-}
+export type Address = Schemas['AddressOut']
+export type AddressInput = Schemas['AddressIn']
 
-export interface RegisterInput {
-  email: string
-  password: string
-  nickname?: string | null
-}
+export type Shop = Schemas['ShopOut']
+export type ShopStatus = Shop['status']
+export type MyShop = Schemas['MyShopOut']
+export type MemberRole = MyShop['role']
+export type ShopCreate = Schemas['ShopApplyIn']
+export type ShopUpdate = Schemas['ShopUpdateIn']
+export type Member = Schemas['MemberOut']
+export type Invitation = Schemas['InvitationOut']
+export type InvitationStatus = Invitation['status']
+export type InvitationCreate = Schemas['InviteIn']
+export type ShopOwner = Schemas['OwnerOut']
+export type AdminShop = Schemas['AdminShopOut']
+export type ReasonInput = Schemas['ReasonIn']
 
-export interface LoginInput {
-  login: string
-  password: string
-}
-
-export interface ProfileUpdate {
-  nickname?: string | null
-}
-
-export interface Address {
-  id: string
-  recipient: string
-  phone: string
-  phone_masked: string
-  province: string
-  city: string
-  district: string
-  detail: string
-  is_default: boolean
-  created_at: string
-}
-
-export interface AddressInput {
-  recipient: string
-  phone: string
-  province: string
-  city: string
-  district: string
-  detail: string
-  is_default?: boolean
-}
-
-export type ShopStatus = 'pending' | 'active' | 'rejected' | 'suspended'
-export type MemberRole = 'owner' | 'staff'
-
-export interface Shop {
-  id: string
-  name: string
-  description: string
-  status: ShopStatus
-  status_reason: string | null
-  created_at: string
-  approved_at: string | null
-}
-
-export interface MyShop extends Shop {
-  role: MemberRole
-}
-
-export interface ShopCreate {
-  name: string
-  description?: string
-}
-
-export interface ShopUpdate {
-  name?: string
-  description?: string
-}
-
-export interface Member {
-  user_id: string
-  email: string
-  nickname: string
-  role: MemberRole
-  joined_at: string
-}
-
-export interface Invitation {
-  id: string
-  shop_id: string
-  shop_name: string
-  email: string
-  role: MemberRole
-  status: string
-  created_at: string
-  expires_at: string
-}
-
-export interface InvitationCreate {
-  email: string
-}
-
-export interface ShopOwner {
-  id: string
-  email: string
-  nickname: string
-}
-
-export interface AdminShop extends Shop {
-  owner: ShopOwner
-}
-
-export interface ReasonInput {
-  reason: string
-}
-
-export interface Page<T> {
-  items: T[]
-  next_cursor: string | null
-}
-
-export interface ItemList<T> {
-  items: T[]
-}
+/** One page of a list: `{items, next_cursor}`; pass `next_cursor` back as `cursor`. */
+export type AddressPage = Schemas['Page_AddressOut_']
+export type AdminShopPage = Schemas['Page_AdminShopOut_']
+export type InvitationPage = Schemas['Page_InvitationOut_']
+export type MemberPage = Schemas['Page_MemberOut_']
+export type MyShopPage = Schemas['Page_MyShopOut_']
+export type ShopPage = Schemas['Page_ShopOut_']

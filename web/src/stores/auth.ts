@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 import { authApi } from '@/api/auth'
+import { CSRF_COOKIE, readCookie } from '@/api/http'
 import { meApi } from '@/api/me'
 import type { LoginInput, ProfileUpdate, RegisterInput, Role, User } from '@/api/types'
 
@@ -44,9 +45,13 @@ export const useAuthStore = defineStore('auth', () => {
     return user.value
   }
 
-  /** Learn who is logged in, once per page load; later calls wait for the same answer. */
+  /**
+   * Learn who is logged in, once per page load; later calls wait for the same answer.
+   * The server sets and clears the readable CSRF cookie together with the httpOnly session
+   * and refresh cookies, so without it there is no session to ask about.
+   */
   function init(): Promise<void> {
-    initializing ??= fetchMe().then(() => {
+    initializing ??= (readCookie(CSRF_COOKIE) ? fetchMe() : Promise.resolve(null)).then(() => {
       ready.value = true
     })
     return initializing

@@ -47,14 +47,7 @@ export const useMerchantStore = defineStore('merchant', () => {
   const isOwner = computed(() => current.value?.role === 'owner')
 
   async function load(): Promise<void> {
-    const all: MyShop[] = []
-    let cursor: string | null = null
-    do {
-      const page = await meApi.shops(cursor)
-      all.push(...page.items)
-      cursor = page.next_cursor
-    } while (cursor)
-    shops.value = all
+    shops.value = (await meApi.shops()).items
     loaded.value = true
   }
 

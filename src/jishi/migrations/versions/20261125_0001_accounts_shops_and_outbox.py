@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 06:12:11.814793
+Create Date: 2026-11-25 06:21:26.654397
 """
 
 from collections.abc import Sequence
@@ -121,8 +121,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("name_key", name=op.f("uq_shops_name_key")),
     )
     with op.batch_alter_table("shops", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_shops_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index("ix_shops_status_id", ["status", "id"], unique=False)
+        batch_op.create_index(
+            "uq_shops_live_owner",
+            ["owner_id"],
+            unique=True,
+            sqlite_where=sa.text("status IN ('pending', 'active', 'suspended')"),
+            postgresql_where=sa.text("status IN ('pending', 'active', 'suspended')"),
+        )
 
     op.create_table(
         "user_roles",
@@ -188,8 +194,12 @@ def downgrade() -> None:
     op.drop_table("shop_invitations")
     op.drop_table("user_roles")
     with op.batch_alter_table("shops", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_shops_live_owner",
+            sqlite_where=sa.text("status IN ('pending', 'active', 'suspended')"),
+            postgresql_where=sa.text("status IN ('pending', 'active', 'suspended')"),
+        )
         batch_op.drop_index("ix_shops_status_id")
-        batch_op.drop_index(batch_op.f("ix_shops_owner_id"))
 
     op.drop_table("shops")
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:

@@ -4,7 +4,8 @@ import type { MessageSchema } from './zh-CN'
 const en: MessageSchema = {
   app: {
     name: 'Jishi',
-    latinName: '集市',
+    logo: '集市',
+    logoLatin: 'Jishi',
     tagline: 'The open-source multi-merchant marketplace',
     footer: 'Jishi 集市 · open-source multi-merchant marketplace',
   },

@@ -2,7 +2,8 @@
 const zhCN = {
   app: {
     name: '集市',
-    latinName: 'Jishi',
+    logo: '集市',
+    logoLatin: 'Jishi',
     tagline: '开源多商户在线集市',
     footer: '集市 Jishi · 开源多商户电商平台',
   },

@@ -1,0 +1,33 @@
+"""Base classes for API request bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from jishi.core.validation import BilingualValueError
+
+
+def contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+class StrictBody(BaseModel):
+    """A request body: unknown fields are refused rather than silently dropped,
+    and no text may carry a NUL character (PostgreSQL cannot store one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _reject_nul(cls, value: Any) -> Any:
+        if contains_nul(value):
+            raise BilingualValueError("nul_character", "must not contain NUL characters", "不能包含空字符。")
+        return value
