@@ -10,22 +10,15 @@ const en: MessageSchema = {
     footer: 'Jishi 集市 · open-source multi-merchant marketplace',
   },
   common: {
-    loading: 'Loading…',
     retry: 'Retry',
     save: 'Save',
     cancel: 'Cancel',
     confirm: 'OK',
     delete: 'Delete',
-    submit: 'Submit',
     loadMore: 'Load more',
-    noMore: 'No more',
-    actions: 'Actions',
-    optional: 'optional',
     backHome: 'Back to home',
-    close: 'Close',
   },
   nav: {
-    home: 'Home',
     login: 'Log in',
     register: 'Sign up',
     logout: 'Log out',
@@ -44,7 +37,6 @@ const en: MessageSchema = {
   errors: {
     network: 'Could not reach the server. Check your connection and try again.',
     generic: 'Something went wrong. Please try again later.',
-    requestId: 'Request ID: {id}',
     notFoundTitle: 'Page not found',
     notFoundText: 'This page does not exist, or you are not allowed to see it.',
   },
@@ -69,7 +61,6 @@ const en: MessageSchema = {
     since: 'Open since {date}',
     noDescription: 'The owner has not written a description yet.',
     notFound: 'This shop does not exist or is not open.',
-    visit: 'Visit shop',
   },
   auth: {
     loginTitle: 'Log in to Jishi',
@@ -111,13 +102,6 @@ const en: MessageSchema = {
   memberRole: {
     owner: 'Owner',
     staff: 'Staff',
-  },
-  invitationStatus: {
-    pending: 'Pending',
-    accepted: 'Accepted',
-    declined: 'Declined',
-    revoked: 'Revoked',
-    expired: 'Expired',
   },
   account: {
     title: 'My account',
@@ -195,7 +179,6 @@ const en: MessageSchema = {
       role: 'Your role',
       createdAt: 'Applied on',
       approvedAt: 'Open since',
-      description: 'Description',
       editProfile: 'Edit shop profile',
       manageStaff: 'Manage staff',
       viewStorefront: 'View public shop page',

@@ -8,22 +8,15 @@ const zhCN = {
     footer: '集市 Jishi · 开源多商户电商平台',
   },
   common: {
-    loading: '加载中…',
     retry: '重试',
     save: '保存',
     cancel: '取消',
     confirm: '确定',
     delete: '删除',
-    submit: '提交',
     loadMore: '加载更多',
-    noMore: '没有更多了',
-    actions: '操作',
-    optional: '选填',
     backHome: '返回首页',
-    close: '关闭',
   },
   nav: {
-    home: '首页',
     login: '登录',
     register: '注册',
     logout: '退出登录',
@@ -42,7 +35,6 @@ const zhCN = {
   errors: {
     network: '网络连接失败，请检查网络后重试。',
     generic: '出了点问题，请稍后再试。',
-    requestId: '请求编号：{id}',
     notFoundTitle: '页面不存在',
     notFoundText: '你访问的页面不存在，或你没有查看它的权限。',
   },
@@ -66,7 +58,6 @@ const zhCN = {
     since: '{date} 开业',
     noDescription: '店主还没有填写店铺介绍。',
     notFound: '店铺不存在或暂未营业。',
-    visit: '进店看看',
   },
   auth: {
     loginTitle: '登录集市',
@@ -108,13 +99,6 @@ const zhCN = {
   memberRole: {
     owner: '店主',
     staff: '店员',
-  },
-  invitationStatus: {
-    pending: '待接受',
-    accepted: '已接受',
-    declined: '已拒绝',
-    revoked: '已撤销',
-    expired: '已过期',
   },
   account: {
     title: '我的账户',
@@ -189,7 +173,6 @@ const zhCN = {
       role: '我的角色',
       createdAt: '申请时间',
       approvedAt: '开业时间',
-      description: '店铺介绍',
       editProfile: '编辑店铺资料',
       manageStaff: '管理店员',
       viewStorefront: '查看店铺主页',

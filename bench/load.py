@@ -1,0 +1,91 @@
+"""Drive load with wrk (Debian package ``wrk``) and report figures against a baseline.
+
+wrk is a C load generator: on a two-core machine a Python client would be the
+bottleneck and measure itself. Each scenario prints requests/s, p50/p95/p99
+latency, and its throughput as a ratio of the baseline scenario measured in
+the same run, so figures from a noisy shared machine can still be compared.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPORT_SCRIPT = Path(__file__).resolve().parent / "report.lua"
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("bench needs wrk: apt-get install wrk")
+    return wrk
+
+
+def run_scenario(
+    base_url: str, scenario: Scenario, *, clients: int, seconds: float, threads: int = 2
+) -> Result:
+    command = [
+        require_wrk(),
+        f"-t{threads}",
+        f"-c{clients}",
+        f"-d{seconds:.0f}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(REPORT_SCRIPT),
+    ]
+    for name, value in scenario.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, base_url + scenario.path], capture_output=True, text=True, check=True
+    ).stdout
+    line = next(x for x in output.splitlines() if x.startswith("JISHI_RESULT "))
+    figures = json.loads(line.removeprefix("JISHI_RESULT "))
+    return Result(
+        scenario.name,
+        figures["requests"],
+        figures["errors"],
+        figures["seconds"],
+        figures["p50"],
+        figures["p95"],
+        figures["p99"],
+    )
+
+
+def report(results: list[Result], baseline: str, out: Callable[[str], None] = print) -> None:
+    base = next(r for r in results if r.name == baseline)
+    out(f"{'scenario':<30}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'× baseline':>12}")
+    for r in results:
+        ratio = r.rps / base.rps if base.rps else float("nan")
+        out(
+            f"{r.name:<30}{r.rps:>9.0f}{r.p50_ms:>9.1f}{r.p95_ms:>9.1f}{r.p99_ms:>9.1f}{r.errors:>8}"
+            f"{ratio:>12.2f}"
+        )
+    if any(r.errors for r in results):
+        out("some requests failed or answered non-2xx/3xx: see the errors column")
