@@ -9,7 +9,7 @@ PORT ?= 8000
 PY_STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
-WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig*.json \
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json \
                  -type f 2>/dev/null)
 
 # The suite runs on SQLite always, then again on PostgreSQL and Redis when these are set.

@@ -16,6 +16,7 @@ from jishi.core.events import OutboxDispatcher
 from jishi.core.http import Ctx, install_error_handlers
 from jishi.core.limits import InputGuardMiddleware
 from jishi.core.logging import RequestContextMiddleware, configure_logging
+from jishi.core.schemas import PROBLEM_RESPONSES
 from jishi.core.web import mount_web_app
 from jishi.settings import Settings, get_settings
 from jishi.shops.api import admin_router as shops_admin_router
@@ -26,7 +27,7 @@ MAX_JSON_BODY = 1 * 1024 * 1024
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for package_router in (accounts_router, shops_router, shops_admin_router):
         router.include_router(package_router)
     return router

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 375, "height": 812}
-OWNER_EMAIL, OWNER_PASSWORD = "owner@e2e.example", "owner-e2e-pass-77"
+OWNER_EMAIL, OWNER_PASSWORD = "owner@e2e.example", "tea-garden-pass-77"
 SHOP_NAME = "端到端测试茶庄"
 
 

@@ -5,6 +5,7 @@ import {
   email,
   LIMITS,
   maxLength,
+  notEmailName,
   password,
   phone,
   required,
@@ -38,6 +39,15 @@ describe('form rules mirror the server', () => {
     expect(password('abcdefg1')).toBeNull()
     expect(password('a1'.repeat(64))).toBeNull() // exactly 128
     expect(password('密码安全强度够高9')).toBeNull() // Chinese characters are letters
+  })
+
+  it('refuses a password built on the email user name, as the server does', () => {
+    let address = 'Owner@example.com'
+    const check = notEmailName(() => address)
+    expect(check('my-owner-pass-77')).toEqual({ key: 'passwordHasEmailName' })
+    expect(check('tea-garden-2026')).toBeNull()
+    address = 'li@example.com' // names under four characters are not checked
+    expect(check('li-pass-2026')).toBeNull()
   })
 
   it('counts length in characters the way the server does', () => {

@@ -31,3 +31,27 @@ class StrictBody(BaseModel):
         if contains_nul(value):
             raise BilingualValueError("nul_character", "must not contain NUL characters", "不能包含空字符。")
         return value
+
+
+class ProblemFieldError(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: every error answer of the API has this shape."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    instance: str
+    errors: list[ProblemFieldError] | None = None
+    request_id: str | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": Problem, "description": "A problem (application/problem+json)"},
+}

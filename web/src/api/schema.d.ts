@@ -579,11 +579,6 @@ export interface components {
             /** Status Reason */
             status_reason: string | null;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** InvitationOut */
         InvitationOut: {
             /**
@@ -745,6 +740,37 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * Problem
+         * @description An RFC 9457 problem: every error answer of the API has this shape.
+         */
+        Problem: {
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+            /** Errors */
+            errors?: components["schemas"]["ProblemFieldError"][] | null;
+            /** Instance */
+            instance: string;
+            /** Request Id */
+            request_id?: string | null;
+            /** Status */
+            status: number;
+            /** Title */
+            title: string;
+            /** Type */
+            type: string;
+        };
+        /** ProblemFieldError */
+        ProblemFieldError: {
+            /** Code */
+            code: string;
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+        };
         /** ProfileUpdateIn */
         ProfileUpdateIn: {
             /** Nickname */
@@ -865,19 +891,6 @@ export interface components {
             /** Roles */
             roles: ("buyer" | "shop_owner" | "shop_staff" | "platform_admin" | "customer_service")[];
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
     };
     responses: never;
     parameters: never;
@@ -911,13 +924,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AdminShopOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -942,13 +955,13 @@ export interface operations {
                     "application/json": components["schemas"]["ShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -973,13 +986,13 @@ export interface operations {
                     "application/json": components["schemas"]["ShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1008,13 +1021,13 @@ export interface operations {
                     "application/json": components["schemas"]["ShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1043,13 +1056,13 @@ export interface operations {
                     "application/json": components["schemas"]["ShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1076,13 +1089,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1102,6 +1115,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1127,13 +1149,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1160,13 +1182,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1187,6 +1209,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1213,13 +1244,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1240,6 +1271,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AddressOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1266,13 +1306,13 @@ export interface operations {
                     "application/json": components["schemas"]["AddressOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1297,13 +1337,13 @@ export interface operations {
                     "application/json": components["schemas"]["AddressOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1326,13 +1366,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1353,6 +1393,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_InvitationOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1377,13 +1426,13 @@ export interface operations {
                     "application/json": components["schemas"]["MyShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1406,13 +1455,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1437,13 +1486,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1466,6 +1515,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SessionOut_"];
                 };
             };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revoke_my_session_api_v1_me_sessions__session_id__delete: {
@@ -1486,13 +1544,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1513,6 +1571,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_MyShopOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1540,13 +1607,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ShopOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1573,13 +1640,13 @@ export interface operations {
                     "application/json": components["schemas"]["ShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1604,13 +1671,13 @@ export interface operations {
                     "application/json": components["schemas"]["ShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1639,13 +1706,13 @@ export interface operations {
                     "application/json": components["schemas"]["ShopOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1670,13 +1737,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_InvitationOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1705,13 +1772,13 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1735,13 +1802,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1766,13 +1833,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_MemberOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1796,13 +1863,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description A problem (application/problem+json) */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

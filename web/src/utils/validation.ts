@@ -19,7 +19,14 @@ export const LIMITS = {
 
 /** A failed check: an i18n key under `validation.` and its parameters. */
 export interface Issue {
-  key: 'required' | 'email' | 'passwordLength' | 'passwordComposition' | 'maxLength' | 'phone'
+  key:
+    | 'required'
+    | 'email'
+    | 'passwordLength'
+    | 'passwordComposition'
+    | 'passwordHasEmailName'
+    | 'maxLength'
+    | 'phone'
   params?: Record<string, number>
 }
 
@@ -48,6 +55,17 @@ export const password: Check = (value) => {
   }
   if (!/\p{L}/u.test(value) || !/\d/.test(value)) return { key: 'passwordComposition' }
   return null
+}
+
+/**
+ * The server refuses a password built on the email's user name (when that name has at least
+ * four characters); `getEmail` reads the email field at validation time.
+ */
+export function notEmailName(getEmail: () => string): Check {
+  return (value) => {
+    const name = (getEmail().trim().split('@')[0] ?? '').toLowerCase()
+    return name.length >= 4 && value.toLowerCase().includes(name) ? { key: 'passwordHasEmailName' } : null
+  }
 }
 
 export function maxLength(max: number): Check {

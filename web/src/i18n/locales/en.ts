@@ -45,6 +45,7 @@ const en: MessageSchema = {
     email: 'Enter a valid email address',
     passwordLength: 'The password must be {min}–{max} characters long',
     passwordComposition: 'The password must contain both letters and digits',
+    passwordHasEmailName: "The password must not contain the email's user name",
     maxLength: 'At most {max} characters',
     phone: 'Enter a valid phone number',
   },

@@ -43,6 +43,7 @@ const zhCN = {
     email: '请输入有效的邮箱地址',
     passwordLength: '密码长度为 {min}–{max} 个字符',
     passwordComposition: '密码须同时包含字母和数字',
+    passwordHasEmailName: '密码不能包含邮箱用户名',
     maxLength: '不能超过 {max} 个字符',
     phone: '请输入有效的手机号码',
   },
