@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from jishi.app import create_app
 from jishi.core.clock import FrozenClock
@@ -167,3 +167,25 @@ async def open_shop(
     approved = await client.post(f"/api/v1/admin/shops/{shop_id}/approve", headers=admin.headers)
     assert approved.status_code == 200, approved.text
     return owner, shop_id
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends (as Saleor's query-count tests do)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.engine = ctx.database.engine.sync_engine
+        self.statements: list[str] = []
+
+    def _record(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)

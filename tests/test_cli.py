@@ -32,6 +32,21 @@ def test_migrate_admin_and_demo(embedded: Path) -> None:
     )
     assert made.exit_code == 0 and "created" in made.output
 
+    support = runner.invoke(
+        app,
+        [
+            "admin",
+            "create",
+            "--email",
+            "cs@example.com",
+            "--password",
+            "help-desk-2026",
+            "--role",
+            "customer_service",
+        ],
+    )
+    assert support.exit_code == 0 and "customer_service" in support.output
+
     first = runner.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
     assert "admin@jishi.example" in first.output and "buyer@jishi.example" in first.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import signal
 from pathlib import Path
@@ -14,6 +15,12 @@ from rich.progress import Progress
 from rich.table import Table
 
 from jishi.settings import get_settings
+
+
+class PlatformRole(enum.StrEnum):
+    platform_admin = "platform_admin"
+    customer_service = "customer_service"
+
 
 app = typer.Typer(
     help="Jishi 集市: a multi-merchant online marketplace.",
@@ -92,8 +99,11 @@ def demo() -> None:
 def admin_create(
     email: Annotated[str, typer.Option(help="Admin email")],
     password: Annotated[str, typer.Option(help="Admin password", prompt=True, hide_input=True)],
+    role: Annotated[
+        PlatformRole, typer.Option(help="platform_admin, or customer_service for support staff")
+    ] = PlatformRole.platform_admin,
 ) -> None:
-    """Create a platform admin (or grant the role to an existing account)."""
+    """Create a platform admin or customer-service account (or grant the role to an existing one)."""
     from jishi.accounts import service as accounts
     from jishi.core.context import AppContext
     from jishi.core.errors import AppError
@@ -102,7 +112,7 @@ def admin_create(
         ctx = AppContext.build(get_settings())
         try:
             async with ctx.database.uow() as uow:
-                return await accounts.ensure_admin(uow, ctx, email=email, password=password)
+                return await accounts.ensure_admin(uow, ctx, email=email, password=password, role=role.value)
         finally:
             await ctx.close()
 
@@ -112,7 +122,8 @@ def admin_create(
         messages = "; ".join(fe.message_en for fe in exc.field_errors) or exc.detail("en")
         console.print(f"[red]{messages}[/red]")
         raise typer.Exit(1) from exc
-    console.print(f"[green]{'created' if created else 'granted admin to'} {email} ({user_id})[/green]")
+    action = "created" if created else "granted the role to"
+    console.print(f"[green]{action} {email} ({user_id}) as {role.value}[/green]")
 
 
 @app.command()

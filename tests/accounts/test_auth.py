@@ -236,3 +236,19 @@ async def test_errors_speak_the_requested_language(client: httpx.AsyncClient) ->
     assert en.json()["detail"] == "Please log in first."
     assert en.headers["content-language"] == "en"
     assert zh.json()["code"] == en.json()["code"] == "not_authenticated"
+
+
+async def test_logout_always_clears_a_stale_browser_session(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    await client.post(f"{API}/auth/register", json={"email": "stale@example.com", "password": PASSWORD})
+    clock.advance(timedelta(hours=5))  # the access cookie's token has expired
+    out = await client.post(f"{API}/auth/logout")
+    assert out.status_code == 204
+    assert "jishi_session" not in client.cookies and "jishi_csrf" not in client.cookies
+
+
+async def test_logout_of_a_live_cookie_session_needs_csrf(client: httpx.AsyncClient) -> None:
+    await client.post(f"{API}/auth/register", json={"email": "csrf.out@example.com", "password": PASSWORD})
+    assert (await client.post(f"{API}/auth/logout")).status_code == 403
+    assert (await client.get(f"{API}/me")).status_code == 200

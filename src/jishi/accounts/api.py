@@ -12,7 +12,7 @@ from jishi.accounts.deps import (
     REFRESH_COOKIE,
     SESSION_COOKIE,
     CurrentUser,
-    MaybeUser,
+    optional_principal_or_none,
 )
 from jishi.core.errors import AppError
 from jishi.core.http import Ctx, Uow, client_ip
@@ -151,11 +151,16 @@ async def refresh(
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(principal: MaybeUser, uow: Uow) -> Response:
-    """Revoke the current session; its access and refresh tokens stop working at once."""
-    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+async def logout(request: Request, uow: Uow, ctx: Ctx) -> Response:
+    """Revoke the current session; its access and refresh tokens stop working at once.
+
+    Always answers 204 and clears the cookies, even for a session that had
+    already expired, so a browser can always sign out.
+    """
+    principal = await optional_principal_or_none(request, uow, ctx)
     if principal is not None:
         await service.revoke_session(uow, principal.user_id, principal.session_id)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_session_cookies(response)
     return response
 

@@ -50,6 +50,26 @@ async def optional_principal(
     return principal
 
 
+async def optional_principal_or_none(request: Request, uow: Uow, ctx: Ctx) -> Principal | None:
+    """Like ``optional_principal`` but a bad or expired token is just nobody (for logout).
+
+    A cookie session still needs its CSRF header, so another site cannot sign a user out.
+    """
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return await service.authenticate(uow, token, via_cookie=False)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    principal = await service.authenticate(uow, cookie, via_cookie=True)
+    if principal is not None and not ctx.keyring.check_csrf(
+        principal.session_id, request.headers.get(CSRF_HEADER)
+    ):
+        raise AppError("csrf_failed")
+    return principal
+
+
 async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:

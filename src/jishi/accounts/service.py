@@ -379,14 +379,24 @@ async def grant_role(uow: UnitOfWork, user_id: str, role: str) -> None:
         uow.publish("user.role_granted", {"user_id": user_id, "role": role})
 
 
-async def ensure_admin(uow: UnitOfWork, ctx: AppContext, *, email: str, password: str) -> tuple[str, bool]:
-    """Create a platform admin, or grant the role to an existing user. Returns (id, created)."""
+PLATFORM_STAFF_NICKNAMES = {"platform_admin": "平台管理员", "customer_service": "平台客服"}
+
+
+async def ensure_admin(
+    uow: UnitOfWork, ctx: AppContext, *, email: str, password: str, role: str = "platform_admin"
+) -> tuple[str, bool]:
+    """Create a platform staff account (admin or customer service), or grant the
+    role to an existing user. Returns (id, created)."""
+    if role not in PLATFORM_STAFF_NICKNAMES:
+        raise ValueError(f"not a platform role: {role}")
     user_id = await find_user_id_by_email(uow, ctx, email)
     created = user_id is None
     if user_id is None:
-        user = await create_user(uow, ctx, email=email, password=password, nickname="平台管理员")
+        user = await create_user(
+            uow, ctx, email=email, password=password, nickname=PLATFORM_STAFF_NICKNAMES[role]
+        )
         user_id = user.id
-    await grant_role(uow, user_id, "platform_admin")
+    await grant_role(uow, user_id, role)
     await uow.commit()
     return user_id, created
 

@@ -121,6 +121,9 @@ export interface paths {
         /**
          * Logout
          * @description Revoke the current session; its access and refresh tokens stop working at once.
+         *
+         *     Always answers 204 and clears the cookies, even for a session that had
+         *     already expired, so a browser can always sign out.
          */
         post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;
