@@ -3,5 +3,6 @@
 
 def import_all_models() -> None:
     import jishi.accounts.models
+    import jishi.catalog.models
     import jishi.core.events
     import jishi.shops.models  # noqa: F401
