@@ -137,6 +137,14 @@ async def require_member(
     return Membership(shop=shop, role=role, user_id=principal.user_id)
 
 
+async def active_shop_ids(uow: UnitOfWork, shop_ids: set[str]) -> set[str]:
+    """Which of these shops are active (their products may be shown to buyers)."""
+    if not shop_ids:
+        return set()
+    rows = await uow.session.scalars(select(Shop.id).where(Shop.id.in_(shop_ids), Shop.status == "active"))
+    return set(rows)
+
+
 async def member_roles(uow: UnitOfWork, user_id: str) -> set[str]:
     """Shop roles a user holds anywhere, as account role names."""
     roles = await uow.session.scalars(select(ShopMember.role).where(ShopMember.user_id == user_id).distinct())
