@@ -99,3 +99,8 @@ async def product_ids_page(uow: UnitOfWork, *, after: str | None, limit: int) ->
     if after is not None:
         query = query.where(Product.id > after)
     return list(await uow.session.scalars(query))
+
+
+async def product_ids_of_shop(uow: UnitOfWork, shop_id: str) -> list[str]:
+    """Every product id of a shop (to re-index them when the shop is suspended or reinstated)."""
+    return list(await uow.session.scalars(select(Product.id).where(Product.shop_id == shop_id)))
