@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 
 from jishi import __version__
 from jishi.accounts.api import router as accounts_router
+from jishi.catalog.api import admin_router as catalog_admin_router
+from jishi.catalog.api import router as catalog_router
 from jishi.core.clock import Clock
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxDispatcher
@@ -28,7 +30,13 @@ MAX_JSON_BODY = 1 * 1024 * 1024
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
-    for package_router in (accounts_router, shops_router, shops_admin_router):
+    for package_router in (
+        accounts_router,
+        shops_router,
+        shops_admin_router,
+        catalog_router,
+        catalog_admin_router,
+    ):
         router.include_router(package_router)
     return router
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from jishi.core.context import AppContext
+from tests.catalog.helpers import create_product, phone_body, phone_category
 from tests.conftest import Account, open_shop, register
 
 API = "/api/v1"
@@ -54,7 +55,15 @@ async def test_shop_a_owner_gets_404_everywhere_in_shop_b(
         )
     ).json()["id"]
     # Real ids from shop B, so a 404 cannot come from a made-up sub-resource.
-    b_values = {"shop_id": shop_b, "user_id": owner_b.id, "invitation_id": b_invitation}
+    leaf_id = await phone_category(client, admin)
+    b_product = await create_product(client, owner_b, shop_b, phone_body(leaf_id))
+    b_values = {
+        "shop_id": shop_b,
+        "user_id": owner_b.id,
+        "invitation_id": b_invitation,
+        "product_id": b_product["id"],
+        "sku_id": b_product["skus"][0]["id"],
+    }
 
     routes = shop_scoped_routes(app_ctx)
     assert len(routes) >= 6, routes

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
-from jishi.catalog.models import Brand, Category, Product
+from jishi.catalog.html import sanitize_description
+from jishi.catalog.models import Brand, Category, Product, Sku
+from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
-from jishi.core.errors import NotFound
+from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.pagination import decode_cursor, encode_cursor
 
 # ---- what other packages read (search indexing, media) ------------------------------------
 
@@ -104,3 +110,476 @@ async def product_ids_page(uow: UnitOfWork, *, after: str | None, limit: int) ->
 async def product_ids_of_shop(uow: UnitOfWork, shop_id: str) -> list[str]:
     """Every product id of a shop (to re-index them when the shop is suspended or reinstated)."""
     return list(await uow.session.scalars(select(Product.id).where(Product.shop_id == shop_id)))
+
+
+# ---- products and SKUs (商品与 SKU) --------------------------------------------------------
+
+DETAIL_CACHE_TTL = 1.0  # seconds: availability must never be staler than this
+
+
+def detail_cache_key(product_id: str) -> str:
+    return f"catalog:product:{product_id}"
+
+
+@dataclass(frozen=True)
+class SkuDraft:
+    specs: dict[str, str]
+    price_fen: int
+    market_price_fen: int | None
+    stock: int
+    weight_g: int
+    barcode: str | None
+
+
+def spec_key(specs: dict[str, str], order: list[str]) -> str:
+    return ";".join(f"{name}:{specs[name]}" for name in order)
+
+
+def _sku_error(index: int, field_name: str, code: str, zh: str, en: str) -> FieldError:
+    return FieldError(f"skus[{index}].{field_name}", code, zh, en)
+
+
+def resolve_specs(declared: list[dict[str, Any]] | None, skus: list[SkuDraft]) -> list[dict[str, Any]]:
+    """Check the SKU matrix against the declared specs (or derive the specs from the
+    SKUs) and return the product's specs in display order. Every SKU must name
+    exactly the product's spec names, use declared values, and be unique."""
+    if declared is None:
+        names: list[str] = list(skus[0].specs) if skus else []
+        values: dict[str, list[str]] = {n: [] for n in names}
+        for sku in skus:
+            for n in names:
+                v = sku.specs.get(n)
+                if v is not None and v not in values[n]:
+                    values[n].append(v)
+        declared = [{"name": n, "values": values[n]} for n in names]
+    names = [s["name"] for s in declared]
+    errors: list[FieldError] = []
+    if len(set(names)) != len(names):
+        errors.append(FieldError("specs", "duplicate_spec", "规格名重复。", "Spec names repeat."))
+    allowed = {s["name"]: set(s["values"]) for s in declared}
+    seen: set[str] = set()
+    for i, sku in enumerate(skus):
+        if set(sku.specs) != set(names):
+            errors.append(
+                _sku_error(
+                    i,
+                    "specs",
+                    "spec_names_mismatch",
+                    f"须且仅须包含规格：{'、'.join(names) or '无'}。",
+                    f"Must name exactly these specs: {', '.join(names) or 'none'}.",
+                )
+            )
+            continue
+        bad = [n for n in names if sku.specs[n] not in allowed[n]]
+        if bad:
+            errors.append(
+                _sku_error(
+                    i,
+                    "specs",
+                    "unknown_spec_value",
+                    f"规格值不在「{bad[0]}」的可选值中。",
+                    f"Value of '{bad[0]}' is not one of its declared values.",
+                )
+            )
+            continue
+        key = spec_key(sku.specs, names)
+        if key in seen:
+            errors.append(
+                _sku_error(
+                    i,
+                    "specs",
+                    "duplicate_sku",
+                    "与前面的 SKU 规格重复。",
+                    "Another SKU has the same spec values.",
+                )
+            )
+        seen.add(key)
+        if sku.market_price_fen is not None and sku.market_price_fen < sku.price_fen:
+            errors.append(
+                _sku_error(
+                    i,
+                    "market_price_fen",
+                    "market_below_price",
+                    "划线价不能低于售价。",
+                    "The market price must not be below the price.",
+                )
+            )
+    if errors:
+        raise AppError("invalid_skus", field_errors=errors)
+    return [{"name": s["name"], "values": list(s["values"])} for s in declared]
+
+
+def _refresh_totals(product: Product, skus: list[Sku]) -> None:
+    enabled = [s for s in skus if s.is_enabled]
+    prices = [s.price_fen for s in enabled] or [0]
+    product.price_min_fen, product.price_max_fen = min(prices), max(prices)
+    product.stock_total = sum(s.stock for s in enabled)
+    markets = [s.market_price_fen for s in enabled if s.market_price_fen is not None]
+    product.market_price_fen = max(markets) if markets else None
+
+
+async def _check_category(uow: UnitOfWork, category_id: str) -> Category:
+    category = await uow.session.get(Category, category_id)
+    if category is None or not category.is_enabled:
+        raise AppError(
+            "validation_error",
+            field_errors=[
+                FieldError(
+                    "category_id", "not_found", "类目不存在或已停用。", "No such category, or it is disabled."
+                )
+            ],
+        )
+    has_children = await uow.session.scalar(
+        select(Category.id).where(Category.parent_id == category_id).limit(1)
+    )
+    if has_children:
+        raise AppError(
+            "category_not_leaf",
+            field_errors=[
+                FieldError("category_id", "category_not_leaf", "请选择末级类目。", "Choose a leaf category.")
+            ],
+        )
+    return category
+
+
+async def _check_brand(uow: UnitOfWork, brand_id: str | None) -> None:
+    if brand_id is None:
+        return
+    brand = await uow.session.get(Brand, brand_id)
+    if brand is None or not brand.is_enabled:
+        raise AppError(
+            "validation_error",
+            field_errors=[
+                FieldError(
+                    "brand_id", "not_found", "品牌不存在或已停用。", "No such brand, or it is disabled."
+                )
+            ],
+        )
+
+
+async def product_skus(uow: UnitOfWork, product_id: str) -> list[Sku]:
+    return list(
+        await uow.session.scalars(
+            select(Sku).where(Sku.product_id == product_id).order_by(Sku.created_at, Sku.id)
+        )
+    )
+
+
+async def create_product(
+    uow: UnitOfWork,
+    shop_id: str,
+    *,
+    title: str,
+    subtitle: str,
+    category_id: str,
+    brand_id: str | None,
+    description: str,
+    specs: list[dict[str, Any]] | None,
+    skus: list[SkuDraft],
+) -> tuple[Product, list[Sku]]:
+    await _check_category(uow, category_id)
+    await _check_brand(uow, brand_id)
+    resolved = resolve_specs(specs, skus)
+    now = uow.now()
+    product = Product(
+        shop_id=shop_id,
+        category_id=category_id,
+        brand_id=brand_id,
+        title=title,
+        subtitle=subtitle,
+        description_html=sanitize_description(description),
+        specs=resolved,
+        status="draft",
+        sales_count=0,
+        rating_avg=0.0,
+        review_count=0,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(product)
+    await uow.session.flush()
+    rows = [_new_sku(product, d, resolved, now) for d in skus]
+    uow.session.add_all(rows)
+    _refresh_totals(product, rows)
+    uow.publish("product.changed", {"product_id": product.id})
+    await uow.commit()
+    return product, rows
+
+
+def _new_sku(product: Product, draft: SkuDraft, specs: list[dict[str, Any]], now: datetime) -> Sku:
+    return Sku(
+        product_id=product.id,
+        shop_id=product.shop_id,
+        specs=dict(draft.specs),
+        spec_key=spec_key(draft.specs, [s["name"] for s in specs]),
+        price_fen=draft.price_fen,
+        market_price_fen=draft.market_price_fen,
+        stock=draft.stock,
+        weight_g=draft.weight_g,
+        barcode=draft.barcode,
+        is_enabled=True,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def update_product(
+    uow: UnitOfWork, ctx: AppContext, product: Product, changes: dict[str, Any]
+) -> Product:
+    if changes.get("category_id") is not None and changes["category_id"] != product.category_id:
+        await _check_category(uow, changes["category_id"])
+        product.category_id = changes["category_id"]
+    if changes.get("clear_brand"):
+        product.brand_id = None
+    elif changes.get("brand_id") is not None:
+        await _check_brand(uow, changes["brand_id"])
+        product.brand_id = changes["brand_id"]
+    for attr in ("title", "subtitle"):
+        if changes.get(attr) is not None:
+            setattr(product, attr, changes[attr])
+    if changes.get("description") is not None:
+        product.description_html = sanitize_description(changes["description"])
+    await _touch_and_commit(uow, ctx, product)
+    return product
+
+
+async def _touch_and_commit(uow: UnitOfWork, ctx: AppContext, product: Product) -> None:
+    product.updated_at = uow.now()
+    product.version += 1
+    uow.publish("product.changed", {"product_id": product.id})
+    await uow.commit()
+    await ctx.cache.delete(detail_cache_key(product.id))
+
+
+async def replace_skus(
+    uow: UnitOfWork,
+    ctx: AppContext,
+    product: Product,
+    specs: list[dict[str, Any]] | None,
+    drafts: list[SkuDraft],
+) -> list[Sku]:
+    """Replace the SKU matrix. SKUs with unchanged spec values keep their ids (so carts
+    and orders that refer to them stay valid); SKUs no longer listed are disabled, not
+    deleted, because orders may point at them."""
+    resolved = resolve_specs(specs, drafts)
+    order = [s["name"] for s in resolved]
+    existing = {s.spec_key: s for s in await product_skus(uow, product.id)}
+    now = uow.now()
+    kept: set[str] = set()
+    for draft in drafts:
+        key = spec_key(draft.specs, order)
+        kept.add(key)
+        sku = existing.get(key)
+        if sku is None:
+            uow.session.add(_new_sku(product, draft, resolved, now))
+            continue
+        sku.price_fen, sku.market_price_fen, sku.stock = draft.price_fen, draft.market_price_fen, draft.stock
+        sku.weight_g, sku.barcode, sku.is_enabled = draft.weight_g, draft.barcode, True
+        sku.updated_at, sku.version = now, sku.version + 1
+    for key, sku in existing.items():
+        if key not in kept and sku.is_enabled:
+            sku.is_enabled, sku.updated_at, sku.version = False, now, sku.version + 1
+    product.specs = resolved
+    await uow.session.flush()
+    rows = await product_skus(uow, product.id)
+    _refresh_totals(product, rows)
+    await _touch_and_commit(uow, ctx, product)
+    return rows
+
+
+async def update_sku(
+    uow: UnitOfWork, ctx: AppContext, shop_id: str, sku_id: str, changes: dict[str, Any]
+) -> Sku:
+    sku = await uow.session.get(Sku, sku_id)
+    if sku is None or sku.shop_id != shop_id:
+        raise NotFound()
+    product = await get_shop_product(uow, shop_id, sku.product_id)
+    for attr in ("price_fen", "market_price_fen", "stock", "weight_g", "barcode", "is_enabled"):
+        if attr in changes and (changes[attr] is not None or attr in ("market_price_fen", "barcode")):
+            setattr(sku, attr, changes[attr])
+    if sku.market_price_fen is not None and sku.market_price_fen < sku.price_fen:
+        raise AppError(
+            "validation_error",
+            field_errors=[
+                FieldError(
+                    "market_price_fen",
+                    "market_below_price",
+                    "划线价不能低于售价。",
+                    "The market price must not be below the price.",
+                )
+            ],
+        )
+    sku.updated_at, sku.version = uow.now(), sku.version + 1
+    await uow.session.flush()
+    _refresh_totals(product, await product_skus(uow, product.id))
+    await _touch_and_commit(uow, ctx, product)
+    return sku
+
+
+async def publish(uow: UnitOfWork, ctx: AppContext, product: Product) -> Product:
+    """Put a product on sale (上架): its shop must be active, its category enabled,
+    and at least one SKU enabled."""
+    reasons: list[FieldError] = []
+    if product.status == "on_sale":
+        return product
+    skus = [s for s in await product_skus(uow, product.id) if s.is_enabled]
+    if not skus:
+        reasons.append(FieldError("skus", "no_enabled_sku", "没有可售的 SKU。", "No SKU is enabled."))
+    category = await uow.session.get(Category, product.category_id)
+    if category is None or not category.is_enabled:
+        reasons.append(
+            FieldError("category_id", "category_disabled", "所属类目已停用。", "Its category is disabled.")
+        )
+    if reasons:
+        raise AppError("product_not_publishable", field_errors=reasons)
+    product.status = "on_sale"
+    product.published_at = product.published_at or uow.now()
+    await _touch_and_commit(uow, ctx, product)
+    return product
+
+
+async def take_off_shelf(uow: UnitOfWork, ctx: AppContext, product: Product) -> Product:
+    """Take a product off sale (下架). Drafts have never been on sale: that is a conflict."""
+    if product.status == "draft":
+        raise AppError("invalid_state", status=product.status)
+    if product.status == "off_shelf":
+        return product
+    product.status = "off_shelf"
+    await _touch_and_commit(uow, ctx, product)
+    return product
+
+
+async def delete_draft(uow: UnitOfWork, ctx: AppContext, product: Product) -> None:
+    """Only drafts can be deleted; a product that was ever on sale is kept for its orders."""
+    if product.status != "draft" or product.published_at is not None:
+        raise AppError("invalid_state", status=product.status)
+    await uow.session.delete(product)
+    uow.publish("product.changed", {"product_id": product.id})
+    await uow.commit()
+    await ctx.cache.delete(detail_cache_key(product.id))
+
+
+async def list_shop_products(
+    uow: UnitOfWork, shop_id: str, *, status: str | None, q: str | None, limit: int, cursor: str | None
+) -> tuple[list[Product], str | None]:
+    query = select(Product).where(Product.shop_id == shop_id).order_by(Product.id.desc()).limit(limit + 1)
+    if status is not None:
+        query = query.where(Product.status == status)
+    if q:
+        query = query.where(Product.title.contains(q, autoescape=True))
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(Product.id < str(after.get("id", "")))
+    products = list(await uow.session.scalars(query))
+    next_cursor = encode_cursor({"id": products[limit - 1].id}) if len(products) > limit else None
+    return products[:limit], next_cursor
+
+
+async def public_detail(uow: UnitOfWork, ctx: AppContext, product_id: str) -> bytes:
+    """The buyer's product page as JSON bytes, cached for at most a second.
+
+    Only on-sale products of active shops exist for buyers; anything else is 404.
+    """
+    key = detail_cache_key(product_id)
+    cached = await ctx.cache.get(key)
+    if cached is not None:
+        if cached == b"404":
+            raise NotFound()
+        return cached
+    body = await _build_public_detail(uow, product_id)
+    await ctx.cache.set(key, body or b"404", DETAIL_CACHE_TTL)
+    if body is None:
+        raise NotFound()
+    return body
+
+
+async def _build_public_detail(uow: UnitOfWork, product_id: str) -> bytes | None:
+    from jishi.catalog.categories import breadcrumb, category_dict
+    from jishi.shops import service as shops
+
+    product = await uow.session.get(Product, product_id)
+    if product is None or product.status != "on_sale":
+        return None
+    shop = await shops.active_shop_brief(uow, product.shop_id)
+    if shop is None:
+        return None
+    category = await uow.session.get(Category, product.category_id)
+    brand = await uow.session.get(Brand, product.brand_id) if product.brand_id else None
+    skus = [s for s in await product_skus(uow, product.id) if s.is_enabled]
+    detail = {
+        "id": product.id,
+        "title": product.title,
+        "subtitle": product.subtitle,
+        "shop_id": product.shop_id,
+        "shop": shop,
+        "status": product.status,
+        "category": category_dict(category) if category else None,
+        "breadcrumb": [category_dict(c) for c in await breadcrumb(uow, category)] if category else [],
+        "brand": (
+            {
+                "id": brand.id,
+                "name": brand.name,
+                "name_en": brand.name_en,
+                "description": brand.description,
+                "is_enabled": brand.is_enabled,
+            }
+            if brand
+            else None
+        ),
+        "description": product.description_html,
+        "specs": product.specs,
+        "skus": [
+            {
+                "id": s.id,
+                "specs": s.specs,
+                "price_fen": s.price_fen,
+                "market_price_fen": s.market_price_fen,
+                "available": s.stock > 0,
+                "stock": s.stock,
+            }
+            for s in skus
+        ],
+        "price_fen": product.price_min_fen,
+        "price_min_fen": product.price_min_fen,
+        "price_max_fen": product.price_max_fen,
+        "market_price_fen": product.market_price_fen,
+        "sales_count": product.sales_count,
+        "rating_avg": product.rating_avg,
+        "review_count": product.review_count,
+        "in_stock": product.stock_total > 0,
+    }
+    return json.dumps(detail, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def update_category(uow: UnitOfWork, category_id: str, changes: dict[str, Any]) -> Category:
+    """Rename, re-template, move or enable/disable a category. A move or a state change
+    re-indexes the products below it, so they stay findable under the new path."""
+    from jishi.catalog import categories
+
+    category = await categories.get_category(uow, category_id)
+    if changes.get("name") is not None and changes["name"] != category.name:
+        await categories.check_sibling_name(uow, category.parent_id, changes["name"], exclude_id=category.id)
+        category.name = changes["name"]
+    if changes.get("sort_order") is not None:
+        category.sort_order = changes["sort_order"]
+    if changes.get("spec_template") is not None:
+        category.spec_template = changes["spec_template"]
+    if changes.get("move_to_root"):
+        await categories.move_category(uow, category, None)
+    elif changes.get("parent_id") is not None:
+        await categories.move_category(uow, category, changes["parent_id"])
+    if changes.get("is_enabled") is not None:
+        await categories.set_enabled(uow, category, changes["is_enabled"])
+    category.updated_at = uow.now()
+    uow.publish("category.changed", {"category_id": category.id})
+    affected = await uow.session.scalars(
+        select(Product.id)
+        .join(Category, Category.id == Product.category_id)
+        .where(Category.path.startswith(category.path))
+    )
+    for product_id in affected:
+        uow.publish("product.changed", {"product_id": product_id})
+    await uow.commit()
+    return category

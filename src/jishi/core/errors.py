@@ -62,6 +62,50 @@ CATALOG: dict[str, ErrorKind] = {
     ),
     "invitation_expired": ErrorKind(409, "邀请已过期。", "The invitation has expired."),
     "cannot_remove_owner": ErrorKind(409, "不能移除店主。", "The shop owner cannot be removed."),
+    "category_name_taken": ErrorKind(409, "同级已有同名类目。", "A sibling category already has this name."),
+    "category_in_use": ErrorKind(
+        409,
+        "该类目下还有 {count} 个在售商品，请先移走或下架。",
+        "{count} products on sale are in this category; move or take them off first.",
+    ),
+    "category_not_empty": ErrorKind(
+        409,
+        "类目下还有 {children} 个子类目和 {products} 个商品，不能删除。",
+        "The category still has {children} subcategories and {products} products.",
+    ),
+    "category_not_leaf": ErrorKind(422, "商品只能发布在末级类目下。", "Products belong in a leaf category."),
+    "brand_name_taken": ErrorKind(409, "品牌已存在。", "This brand already exists."),
+    "invalid_skus": ErrorKind(422, "规格或 SKU 有误，请检查标出的字段。", "The specs or SKUs are invalid."),
+    "product_not_publishable": ErrorKind(
+        409, "商品还不能上架，请查看原因。", "The product cannot go on sale yet; see why."
+    ),
+    "unsupported_media_type": ErrorKind(
+        422, "仅支持 JPEG、PNG、WebP 格式的图片。", "Only JPEG, PNG and WebP images are accepted."
+    ),
+    "image_too_large": ErrorKind(
+        413, "图片不能超过 {max_mb} MB。", "The image must not be larger than {max_mb} MB."
+    ),
+    "image_dimensions_too_large": ErrorKind(
+        422,
+        "图片像素过大：最多 {max_megapixels} 百万像素，每边不超过 {max_side} 像素。",
+        "The image has too many pixels: at most {max_megapixels} megapixels and {max_side} pixels a side.",
+    ),
+    "corrupt_image": ErrorKind(422, "图片文件已损坏或不完整。", "The image file is corrupt or incomplete."),
+    "video_too_large": ErrorKind(
+        413, "视频不能超过 {max_mb} MB。", "The video must not be larger than {max_mb} MB."
+    ),
+    "not_an_mp4": ErrorKind(422, "仅支持 MP4 格式的视频。", "Only MP4 videos are accepted."),
+    "too_many_images": ErrorKind(
+        409, "每个商品最多 {max_images} 张图片。", "A product can have at most {max_images} images."
+    ),
+    "media_not_image": ErrorKind(
+        422, "只有图片可以排序或设为主图。", "Only images can be ordered or made the main image."
+    ),
+    "image_order_mismatch": ErrorKind(
+        422,
+        "排序列表必须恰好包含该商品的每张图片各一次。",
+        "The order must list every image of the product exactly once.",
+    ),
     "idempotency_key_reused": ErrorKind(
         422, "该幂等键已用于另一请求。", "This Idempotency-Key was used with a different request."
     ),

@@ -145,6 +145,16 @@ async def active_shop_ids(uow: UnitOfWork, shop_ids: set[str]) -> set[str]:
     return set(rows)
 
 
+async def active_shop_brief(uow: UnitOfWork, shop_id: str) -> dict[str, str] | None:
+    """``{"id", "name"}`` of an active shop, or None when it is not active."""
+    row = (
+        await uow.session.execute(
+            select(Shop.id, Shop.name).where(Shop.id == shop_id, Shop.status == "active")
+        )
+    ).first()
+    return {"id": row[0], "name": row[1]} if row else None
+
+
 async def member_roles(uow: UnitOfWork, user_id: str) -> set[str]:
     """Shop roles a user holds anywhere, as account role names."""
     roles = await uow.session.scalars(select(ShopMember.role).where(ShopMember.user_id == user_id).distinct())

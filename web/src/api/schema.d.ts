@@ -4,6 +4,80 @@
  */
 
 export interface paths {
+    "/api/v1/admin/brands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin List Brands */
+        get: operations["admin_list_brands_api_v1_admin_brands_get"];
+        put?: never;
+        /** Create Brand */
+        post: operations["create_brand_api_v1_admin_brands_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/brands/{brand_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Brand */
+        patch: operations["update_brand_api_v1_admin_brands__brand_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/admin/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin Category Tree
+         * @description The whole tree, disabled categories included.
+         */
+        get: operations["admin_category_tree_api_v1_admin_categories_get"];
+        put?: never;
+        /** Create Category */
+        post: operations["create_category_api_v1_admin_categories_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/categories/{category_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Category */
+        delete: operations["delete_category_api_v1_admin_categories__category_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Category */
+        patch: operations["update_category_api_v1_admin_categories__category_id__patch"];
+        trace?: never;
+    };
     "/api/v1/admin/shops": {
         parameters: {
             query?: never;
@@ -166,6 +240,60 @@ export interface paths {
          * @description Create a buyer account (邮箱注册) and sign in.
          */
         post: operations["register_api_v1_auth_register_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Brands */
+        get: operations["list_brands_api_v1_brands_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Category Tree
+         * @description The enabled category tree, nested (cached; changes show at once).
+         */
+        get: operations["category_tree_api_v1_categories_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/categories/{category_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Category Detail */
+        get: operations["category_detail_api_v1_categories__category_id__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -351,6 +479,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Detail
+         * @description An on-sale product of an active shop; anything else is 404. Cached for at most a second.
+         */
+        get: operations["product_detail_api_v1_products__product_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shops": {
         parameters: {
             query?: never;
@@ -468,6 +616,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shops/{shop_id}/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Shop Products */
+        get: operations["list_shop_products_api_v1_shops__shop_id__products_get"];
+        put?: never;
+        /**
+         * Create Product
+         * @description List a new product as a draft, with its SKUs (the combinations of its spec values).
+         */
+        post: operations["create_product_api_v1_shops__shop_id__products_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Shop Product */
+        get: operations["get_shop_product_api_v1_shops__shop_id__products__product_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Product */
+        delete: operations["delete_product_api_v1_shops__shop_id__products__product_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Product */
+        patch: operations["update_product_api_v1_shops__shop_id__products__product_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}/off-shelf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take Off Shelf */
+        post: operations["take_off_shelf_api_v1_shops__shop_id__products__product_id__off_shelf_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish Product */
+        post: operations["publish_product_api_v1_shops__shop_id__products__product_id__publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}/skus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace Skus
+         * @description Replace the spec/SKU matrix (规格矩阵); unchanged combinations keep their SKU ids.
+         */
+        put: operations["replace_skus_api_v1_shops__shop_id__products__product_id__skus_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/skus/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Sku
+         * @description Change a SKU's price, stock, weight, barcode or availability (改价、改库存).
+         */
+        patch: operations["update_sku_api_v1_shops__shop_id__skus__sku_id__patch"];
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -581,6 +843,149 @@ export interface components {
             status: "pending" | "active" | "rejected" | "suspended";
             /** Status Reason */
             status_reason: string | null;
+        };
+        /** BrandIn */
+        BrandIn: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Name */
+            name: string;
+            /**
+             * Name En
+             * @default
+             */
+            name_en?: string;
+        };
+        /** BrandOut */
+        BrandOut: {
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+        };
+        /** BrandUpdateIn */
+        BrandUpdateIn: {
+            /** Description */
+            description?: string | null;
+            /** Is Enabled */
+            is_enabled?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Name En */
+            name_en?: string | null;
+        };
+        /** CategoryDetailOut */
+        CategoryDetailOut: {
+            /** Breadcrumb */
+            breadcrumb: components["schemas"]["CategoryOut"][];
+            /** Children */
+            children: components["schemas"]["CategoryOut"][];
+            /** Id */
+            id: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Sort Order */
+            sort_order: number;
+            /** Spec Template */
+            spec_template: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** CategoryIn */
+        CategoryIn: {
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id?: string | null;
+            /**
+             * Sort Order
+             * @default 0
+             */
+            sort_order?: number;
+            /**
+             * Spec Template
+             * @default []
+             */
+            spec_template?: components["schemas"]["SpecTemplateItem"][];
+        };
+        /** CategoryNode */
+        CategoryNode: {
+            /**
+             * Children
+             * @default []
+             */
+            children?: components["schemas"]["CategoryNode"][];
+            /** Id */
+            id: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Sort Order */
+            sort_order: number;
+            /** Spec Template */
+            spec_template: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            /** Id */
+            id: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Sort Order */
+            sort_order: number;
+            /** Spec Template */
+            spec_template: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** CategoryUpdateIn */
+        CategoryUpdateIn: {
+            /** Is Enabled */
+            is_enabled?: boolean | null;
+            /**
+             * Move To Root
+             * @default false
+             */
+            move_to_root?: boolean;
+            /** Name */
+            name?: string | null;
+            /**
+             * Parent Id
+             * @description Move under this category
+             */
+            parent_id?: string | null;
+            /** Sort Order */
+            sort_order?: number | null;
+            /** Spec Template */
+            spec_template?: components["schemas"]["SpecTemplateItem"][] | null;
         };
         /** InvitationOut */
         InvitationOut: {
@@ -701,6 +1106,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BrandOut] */
+        Page_BrandOut_: {
+            /** Items */
+            items: components["schemas"]["BrandOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[InvitationOut] */
         Page_InvitationOut_: {
             /** Items */
@@ -719,6 +1131,13 @@ export interface components {
         Page_MyShopOut_: {
             /** Items */
             items: components["schemas"]["MyShopOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ProductListItem] */
+        Page_ProductListItem_: {
+            /** Items */
+            items: components["schemas"]["ProductListItem"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -774,10 +1193,199 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * ProductDetailOut
+         * @description The product detail page (商品详情) a buyer sees.
+         */
+        ProductDetailOut: {
+            brand: components["schemas"]["BrandOut"] | null;
+            /** Breadcrumb */
+            breadcrumb: components["schemas"]["CategoryOut"][];
+            category: components["schemas"]["CategoryOut"];
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /** In Stock */
+            in_stock: boolean;
+            /** Market Price Fen */
+            market_price_fen: number | null;
+            /** Price Fen */
+            price_fen: number;
+            /** Price Max Fen */
+            price_max_fen: number;
+            /** Price Min Fen */
+            price_min_fen: number;
+            /** Rating Avg */
+            rating_avg: number;
+            /** Review Count */
+            review_count: number;
+            /** Sales Count */
+            sales_count: number;
+            shop: components["schemas"]["ShopBrief"];
+            /** Shop Id */
+            shop_id: string;
+            /** Skus */
+            skus: components["schemas"]["PublicSkuOut"][];
+            /** Specs */
+            specs: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_shelf";
+            /** Subtitle */
+            subtitle: string;
+            /** Title */
+            title: string;
+        };
+        /** ProductIn */
+        ProductIn: {
+            /** Brand Id */
+            brand_id?: string | null;
+            /** Category Id */
+            category_id: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Skus */
+            skus: components["schemas"]["SkuIn"][];
+            /** Specs */
+            specs?: components["schemas"]["ProductSpecIn"][] | null;
+            /**
+             * Subtitle
+             * @default
+             */
+            subtitle?: string;
+            /** Title */
+            title: string;
+        };
+        /** ProductListItem */
+        ProductListItem: {
+            /** Id */
+            id: string;
+            /** Price Fen */
+            price_fen: number;
+            /** Price Max Fen */
+            price_max_fen: number;
+            /** Sales Count */
+            sales_count: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_shelf";
+            /** Stock Total */
+            stock_total: number;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ProductOut
+         * @description A product as its shop sees it (any status).
+         */
+        ProductOut: {
+            /** Brand Id */
+            brand_id: string | null;
+            /** Category Id */
+            category_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /** Price Max Fen */
+            price_max_fen: number;
+            /** Price Min Fen */
+            price_min_fen: number;
+            /** Published At */
+            published_at: string | null;
+            /** Sales Count */
+            sales_count: number;
+            /** Shop Id */
+            shop_id: string;
+            /** Skus */
+            skus: components["schemas"]["SkuOut"][];
+            /** Specs */
+            specs: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_shelf";
+            /** Stock Total */
+            stock_total: number;
+            /** Subtitle */
+            subtitle: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ProductSpecIn */
+        ProductSpecIn: {
+            /** Name */
+            name: string;
+            /** Values */
+            values: string[];
+        };
+        /** ProductUpdateIn */
+        ProductUpdateIn: {
+            /** Brand Id */
+            brand_id?: string | null;
+            /** Category Id */
+            category_id?: string | null;
+            /**
+             * Clear Brand
+             * @default false
+             */
+            clear_brand?: boolean;
+            /** Description */
+            description?: string | null;
+            /** Subtitle */
+            subtitle?: string | null;
+            /** Title */
+            title?: string | null;
+        };
         /** ProfileUpdateIn */
         ProfileUpdateIn: {
             /** Nickname */
             nickname: string;
+        };
+        /** PublicSkuOut */
+        PublicSkuOut: {
+            /** Available */
+            available: boolean;
+            /** Id */
+            id: string;
+            /** Market Price Fen */
+            market_price_fen: number | null;
+            /** Price Fen */
+            price_fen: number;
+            /** Specs */
+            specs: {
+                [key: string]: string;
+            };
+            /** Stock */
+            stock: number;
         };
         /** ReasonIn */
         ReasonIn: {
@@ -832,6 +1440,13 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** ShopBrief */
+        ShopBrief: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** ShopOut */
         ShopOut: {
             /** Approved At */
@@ -861,6 +1476,100 @@ export interface components {
             description?: string | null;
             /** Name */
             name?: string | null;
+        };
+        /** SkuIn */
+        SkuIn: {
+            /** Barcode */
+            barcode?: string | null;
+            /** Market Price Fen */
+            market_price_fen?: number | null;
+            /** Price Fen */
+            price_fen: number;
+            /**
+             * Specs
+             * @default {}
+             */
+            specs?: {
+                [key: string]: string;
+            };
+            /**
+             * Stock
+             * @default 0
+             */
+            stock?: number;
+            /**
+             * Weight G
+             * @default 0
+             */
+            weight_g?: number;
+        };
+        /**
+         * SkuMatrixIn
+         * @description Replace a product's specs and SKUs. SKUs whose spec values already exist keep their ids.
+         */
+        SkuMatrixIn: {
+            /** Skus */
+            skus: components["schemas"]["SkuIn"][];
+            /** Specs */
+            specs?: components["schemas"]["ProductSpecIn"][] | null;
+        };
+        /** SkuOut */
+        SkuOut: {
+            /** Available */
+            available: boolean;
+            /** Barcode */
+            barcode: string | null;
+            /** Id */
+            id: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Market Price Fen */
+            market_price_fen: number | null;
+            /** Price Fen */
+            price_fen: number;
+            /** Specs */
+            specs: {
+                [key: string]: string;
+            };
+            /** Stock */
+            stock: number;
+            /** Weight G */
+            weight_g: number;
+        };
+        /** SkuUpdateIn */
+        SkuUpdateIn: {
+            /** Barcode */
+            barcode?: string | null;
+            /** Is Enabled */
+            is_enabled?: boolean | null;
+            /** Market Price Fen */
+            market_price_fen?: number | null;
+            /** Price Fen */
+            price_fen?: number | null;
+            /** Stock */
+            stock?: number | null;
+            /** Weight G */
+            weight_g?: number | null;
+        };
+        /** SpecTemplateItem */
+        SpecTemplateItem: {
+            /** Name */
+            name: string;
+            /**
+             * Options
+             * @default []
+             */
+            options?: string[];
+        };
+        /** StatusOut */
+        StatusOut: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_shelf";
         };
         /** TokenOut */
         TokenOut: {
@@ -903,6 +1612,235 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    admin_list_brands_api_v1_admin_brands_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BrandOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_brand_api_v1_admin_brands_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BrandIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_brand_api_v1_admin_brands__brand_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                brand_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BrandUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_category_tree_api_v1_admin_categories_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryNode"][];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_category_api_v1_admin_categories_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_category_api_v1_admin_categories__category_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_category_api_v1_admin_categories__category_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_list_shops_api_v1_admin_shops_get: {
         parameters: {
             query?: {
@@ -1183,6 +2121,101 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_brands_api_v1_brands_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BrandOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    category_tree_api_v1_categories_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryNode"][];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    category_detail_api_v1_categories__category_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryDetailOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -1587,6 +2620,37 @@ export interface operations {
             };
         };
     };
+    product_detail_api_v1_products__product_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_shops_api_v1_shops_get: {
         parameters: {
             query?: {
@@ -1865,6 +2929,313 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_shop_products_api_v1_shops__shop_id__products_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "on_sale" | "off_shelf") | null;
+                q?: string | null;
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ProductListItem_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_product_api_v1_shops__shop_id__products_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_shop_product_api_v1_shops__shop_id__products__product_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_product_api_v1_shops__shop_id__products__product_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_product_api_v1_shops__shop_id__products__product_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    take_off_shelf_api_v1_shops__shop_id__products__product_id__off_shelf_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_product_api_v1_shops__shop_id__products__product_id__publish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_skus_api_v1_shops__shop_id__products__product_id__skus_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkuMatrixIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_sku_api_v1_shops__shop_id__skus__sku_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkuUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuOut"];
+                };
             };
             /** @description A problem (application/problem+json) */
             "4XX": {
