@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from jishi.accounts.deps import PlatformAdmin
-from jishi.catalog import categories, schemas, service
+from jishi.catalog import categories, importing, schemas, service
 from jishi.catalog.models import Category, Product, Sku
-from jishi.core.errors import NotFound
-from jishi.core.http import Ctx, Uow
+from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.http import Ctx, Locale, Uow
 from jishi.core.pagination import CursorParam, Limit, Page
 from jishi.shops.deps import ActiveShopMember, ShopMemberAccess
 
@@ -301,3 +301,53 @@ async def update_sku(
 async def product_detail(product_id: str, uow: Uow, ctx: Ctx) -> Response:
     """An on-sale product of an active shop; anything else is 404. Cached for at most a second."""
     return Response(await service.public_detail(uow, ctx, product_id), media_type="application/json")
+
+
+# ---- bulk import (批量导入) --------------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 1024 * 1024
+
+
+@router.get("/shops/{shop_id}/product-imports/template", response_class=Response)
+async def import_template(
+    access: ShopMemberAccess, file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "xlsx"
+) -> Response:
+    """The import template with example rows, as CSV (UTF-8 with BOM) or XLSX."""
+    if file_format == "csv":
+        return Response(
+            importing.template_csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="jishi-products.csv"'},
+        )
+    return Response(
+        importing.template_xlsx(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="jishi-products.xlsx"'},
+    )
+
+
+@router.post("/shops/{shop_id}/product-imports", response_model=schemas.ImportReportOut)
+async def import_products(
+    file: Annotated[UploadFile, File(description="CSV or XLSX in the template's layout")],
+    access: ActiveShopMember,
+    ctx: Ctx,
+    locale: Locale,
+) -> schemas.ImportReportOut:
+    """Create draft products from a CSV/XLSX file (one row per SKU, rows grouped by
+    商品编号). Every product that passes is created; the report lists each problem by row."""
+    content = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise AppError("payload_too_large")
+    try:
+        parsed = importing.parse(importing.read_rows(file.filename or "", content))
+    except importing.ImportFileError as exc:
+        raise AppError(
+            "invalid_import_file", field_errors=[FieldError("file", "invalid_import_file", exc.zh, str(exc))]
+        ) from exc
+    report = await service.import_products(ctx, access.shop.id, parsed, locale)
+    return schemas.ImportReportOut(
+        created_count=len(report.created),
+        failed_count=len(parsed.products) - len(report.created),
+        created=report.created,
+        errors=report.errors,
+    )

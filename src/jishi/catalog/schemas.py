@@ -230,3 +230,22 @@ class ProductDetailOut(BaseModel):
 class StatusOut(BaseModel):
     id: str
     status: ProductStatus
+
+
+class ImportedProduct(BaseModel):
+    product_ref: str
+    id: str
+    rows: list[int]
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str
+    message: str
+
+
+class ImportReportOut(BaseModel):
+    created_count: int
+    failed_count: int
+    created: list[ImportedProduct]
+    errors: list[ImportRowError]

@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jishi.catalog.categories import brand_key
 from jishi.catalog.html import sanitize_description
+from jishi.catalog.importing import ParsedImport
+from jishi.catalog.importing import ProductDraft as ImportDraft
 from jishi.catalog.models import Brand, Category, Product, Sku
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
@@ -583,3 +586,99 @@ async def update_category(uow: UnitOfWork, category_id: str, changes: dict[str, 
         uow.publish("product.changed", {"product_id": product_id})
     await uow.commit()
     return category
+
+
+# ---- bulk import (批量导入) --------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def import_products(ctx: AppContext, shop_id: str, parsed: ParsedImport, locale: str) -> ImportReport:
+    """Create every product of a parsed import, each in its own transaction, so one bad
+    product never blocks the rest; every problem is reported against its row."""
+    report = ImportReport()
+
+    def add_error(row: int, field_name: str, zh: str, en: str) -> None:
+        report.errors.append({"row": row, "field": field_name, "message": en if locale == "en" else zh})
+
+    for e in parsed.errors:
+        add_error(e.row, e.field, e.message_zh, e.message_en)
+    rows_with_errors = {e.row for e in parsed.errors}
+    async with ctx.database.uow() as uow:
+        categories = await _category_lookup(uow)
+        enabled_brands = await uow.session.scalars(select(Brand).where(Brand.is_enabled.is_(True)))
+        brands = {b.name_key: b.id for b in enabled_brands}
+    for draft in parsed.products:
+        if rows_with_errors.intersection(draft.rows):
+            continue
+        problem = _draft_problem(draft, categories, brands)
+        if problem is not None:
+            add_error(draft.first_row, *problem)
+            continue
+        sku_drafts = [
+            SkuDraft(s.specs, s.price_fen, s.market_price_fen, s.stock, s.weight_g, s.barcode)
+            for s in draft.skus
+        ]
+        try:
+            async with ctx.database.uow() as uow:
+                product, _ = await create_product(
+                    uow,
+                    shop_id,
+                    title=draft.title.strip(),
+                    subtitle=draft.subtitle,
+                    category_id=categories[draft.category.strip("/ ")],
+                    brand_id=brands.get(brand_key(draft.brand)) if draft.brand else None,
+                    description=draft.description,
+                    specs=None,
+                    skus=sku_drafts,
+                )
+        except AppError as error:
+            for fe in error.field_errors or [
+                FieldError("row", error.code, error.detail("zh-CN"), error.detail("en"))
+            ]:
+                add_error(_row_of(draft, fe.field), fe.field.split(".")[-1], fe.message_zh, fe.message_en)
+            continue
+        report.created.append({"product_ref": draft.ref, "id": product.id, "rows": draft.rows})
+    report.errors.sort(key=lambda e: e["row"])
+    return report
+
+
+def _draft_problem(
+    draft: ImportDraft, categories: dict[str, str], brands: dict[str, str]
+) -> tuple[str, str, str] | None:
+    """Why a product of an import cannot be created, as (field, zh, en), or None."""
+    if not draft.title.strip():
+        return "title", "标题必填。", "The title is required."
+    if draft.category.strip("/ ") not in categories:
+        return (
+            "category",
+            "找不到该类目（填写类目 ID 或「一级/二级/三级」）。",
+            "Unknown category (give its id or 'level1/level2/level3').",
+        )
+    if draft.brand and brand_key(draft.brand) not in brands:
+        return "brand", "找不到该品牌。", "Unknown brand."
+    return None
+
+
+def _row_of(draft: ImportDraft, field_name: str) -> int:
+    if field_name.startswith("skus[") and "]" in field_name:
+        index = int(field_name[5 : field_name.index("]")])
+        if 0 <= index < len(draft.skus):
+            return draft.skus[index].row
+    return draft.first_row
+
+
+async def _category_lookup(uow: UnitOfWork) -> dict[str, str]:
+    """Leaf categories by their name path ("数码/手机通讯/手机") and by id."""
+    rows = list(await uow.session.scalars(select(Category).where(Category.is_enabled.is_(True))))
+    by_id = {c.id: c for c in rows}
+    lookup: dict[str, str] = {}
+    for c in rows:
+        names = [by_id[i].name for i in c.path.strip("/").split("/") if i in by_id]
+        lookup["/".join(names)] = c.id
+        lookup[c.id] = c.id
+    return lookup

@@ -616,6 +616,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shops/{shop_id}/product-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Products
+         * @description Create draft products from a CSV/XLSX file (one row per SKU, rows grouped by
+         *     商品编号). Every product that passes is created; the report lists each problem by row.
+         */
+        post: operations["import_products_api_v1_shops__shop_id__product_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/product-imports/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Template
+         * @description The import template with example rows, as CSV (UTF-8 with BOM) or XLSX.
+         */
+        get: operations["import_template_api_v1_shops__shop_id__product_imports_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shops/{shop_id}/products": {
         parameters: {
             query?: never;
@@ -844,6 +885,14 @@ export interface components {
             /** Status Reason */
             status_reason: string | null;
         };
+        /** Body_import_products_api_v1_shops__shop_id__product_imports_post */
+        Body_import_products_api_v1_shops__shop_id__product_imports_post: {
+            /**
+             * File
+             * @description CSV or XLSX in the template's layout
+             */
+            file: string;
+        };
         /** BrandIn */
         BrandIn: {
             /**
@@ -986,6 +1035,35 @@ export interface components {
             sort_order?: number | null;
             /** Spec Template */
             spec_template?: components["schemas"]["SpecTemplateItem"][] | null;
+        };
+        /** ImportReportOut */
+        ImportReportOut: {
+            /** Created */
+            created: components["schemas"]["ImportedProduct"][];
+            /** Created Count */
+            created_count: number;
+            /** Errors */
+            errors: components["schemas"]["ImportRowError"][];
+            /** Failed Count */
+            failed_count: number;
+        };
+        /** ImportRowError */
+        ImportRowError: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+            /** Row */
+            row: number;
+        };
+        /** ImportedProduct */
+        ImportedProduct: {
+            /** Id */
+            id: string;
+            /** Product Ref */
+            product_ref: string;
+            /** Rows */
+            rows: number[];
         };
         /** InvitationOut */
         InvitationOut: {
@@ -2925,6 +3003,72 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_products_api_v1_shops__shop_id__product_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_products_api_v1_shops__shop_id__product_imports_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReportOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_template_api_v1_shops__shop_id__product_imports_template_get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
