@@ -72,17 +72,27 @@ def migrate() -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    products: Annotated[
+        int,
+        typer.Option(
+            min=0, max=1_000_000, help="Demo products to have in the catalog (e.g. 100000 for benchmarks)"
+        ),
+    ] = 500,
+) -> None:
     """Load demo data (idempotent) and print the demo logins."""
     from jishi.core.context import AppContext
-    from jishi.demo import demo_steps, load_demo
+    from jishi.demo import demo_steps, load_demo, load_demo_catalog
 
     async def run() -> None:
         ctx = AppContext.build(get_settings())
         try:
-            with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("loading demo data", total=demo_steps())
-                logins = await load_demo(ctx, lambda what: progress.advance(task))
+            with Progress(console=console) as progress:
+                people = progress.add_task("accounts and shops", total=demo_steps())
+                logins = await load_demo(ctx, lambda what: progress.advance(people))
+                catalog = progress.add_task("products", total=products)
+                added = await load_demo_catalog(ctx, products, lambda n: progress.advance(catalog, n))
+                progress.update(catalog, completed=products)
         finally:
             await ctx.close()
         table = Table(title="Demo logins 演示账号")
@@ -91,6 +101,7 @@ def demo() -> None:
         for login in logins:
             table.add_row(login.role, login.email, login.password)
         console.print(table)
+        console.print(f"demo catalog: {added} products added")
 
     asyncio.run(run())
 

@@ -80,8 +80,35 @@ class DemoLogin:
     password: str
 
 
+DEFAULT_PRODUCTS = 500
+
+
 def demo_steps() -> int:
     return 1 + len(SHOPS) + len(BUYERS) + len(STAFF)
+
+
+async def demo_shop_ids(ctx: AppContext) -> dict[str, str]:
+    """Active demo shops by name."""
+    async with ctx.database.uow() as uow:
+        rows = await uow.session.execute(
+            select(Shop.name, Shop.id).where(Shop.name.in_([s.name for s in SHOPS]), Shop.status == "active")
+        )
+        return {name: shop_id for name, shop_id in rows}
+
+
+async def load_demo_catalog(
+    ctx: AppContext, products: int, advance: Callable[[int], None] = lambda n: None
+) -> int:
+    """Make sure the demo shops sell at least ``products`` products; returns how many were added."""
+    from jishi.catalog import demo as catalog_demo
+
+    shops = await demo_shop_ids(ctx)
+    leaves = await catalog_demo.ensure_tree(ctx)
+    brands = await catalog_demo.ensure_brands(ctx)
+    missing = max(0, products - await catalog_demo.product_count(ctx, list(shops.values())))
+    if missing:
+        await catalog_demo.generate_products(ctx, shops, leaves, brands, missing, advance=advance)
+    return missing
 
 
 async def load_demo(ctx: AppContext, advance: Callable[[str], None] = lambda _: None) -> list[DemoLogin]:
