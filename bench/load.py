@@ -11,18 +11,24 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPORT_SCRIPT = Path(__file__).resolve().parent / "report.lua"
+HERE = Path(__file__).resolve().parent
+REPORT_SCRIPT = HERE / "report.lua"
+PATHS_SCRIPT = HERE / "paths.lua"
 
 
 @dataclass
 class Scenario:
+    """One load pattern: a single path, or many paths cycled through (``paths``)."""
+
     name: str
     path: str
     headers: dict[str, str] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -50,6 +56,12 @@ def require_wrk() -> str:
 def run_scenario(
     base_url: str, scenario: Scenario, *, clients: int, seconds: float, threads: int = 2
 ) -> Result:
+    script: list[str] = ["-s", str(REPORT_SCRIPT)]
+    trailing: list[str] = []
+    if scenario.paths:
+        with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as listing:
+            listing.write("\n".join(scenario.paths) + "\n")
+        script, trailing = ["-s", str(PATHS_SCRIPT)], ["--", listing.name]
     command = [
         require_wrk(),
         f"-t{threads}",
@@ -57,15 +69,14 @@ def run_scenario(
         f"-d{seconds:.0f}s",
         "--timeout",
         "10s",
-        "-s",
-        str(REPORT_SCRIPT),
+        *script,
     ]
     for name, value in scenario.headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(
-        [*command, base_url + scenario.path], capture_output=True, text=True, check=True
-    ).stdout
-    line = next(x for x in output.splitlines() if x.startswith("JISHI_RESULT "))
+    completed = subprocess.run(
+        [*command, base_url + scenario.path, *trailing], capture_output=True, text=True, check=True
+    )
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("JISHI_RESULT "))
     figures = json.loads(line.removeprefix("JISHI_RESULT "))
     return Result(
         scenario.name,

@@ -298,9 +298,9 @@ async def update_sku(
 
 
 @router.get("/products/{product_id}", response_model=schemas.ProductDetailOut)
-async def product_detail(product_id: str, uow: Uow, ctx: Ctx) -> Response:
+async def product_detail(product_id: str, ctx: Ctx) -> Response:
     """An on-sale product of an active shop; anything else is 404. Cached for at most a second."""
-    return Response(await service.public_detail(uow, ctx, product_id), media_type="application/json")
+    return Response(await service.public_detail(ctx, product_id), media_type="application/json")
 
 
 # ---- bulk import (批量导入) --------------------------------------------------------------------

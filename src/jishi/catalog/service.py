@@ -480,22 +480,21 @@ async def list_shop_products(
     return products[:limit], next_cursor
 
 
-async def public_detail(uow: UnitOfWork, ctx: AppContext, product_id: str) -> bytes:
+async def public_detail(ctx: AppContext, product_id: str) -> bytes:
     """The buyer's product page as JSON bytes, cached for at most a second.
 
     Only on-sale products of active shops exist for buyers; anything else is 404.
+    A cache hit touches no database session at all.
     """
     key = detail_cache_key(product_id)
     cached = await ctx.cache.get(key)
-    if cached is not None:
-        if cached == b"404":
-            raise NotFound()
-        return cached
-    body = await _build_public_detail(uow, product_id)
-    await ctx.cache.set(key, body or b"404", DETAIL_CACHE_TTL)
-    if body is None:
+    if cached is None:
+        async with ctx.database.uow() as uow:
+            cached = await _build_public_detail(uow, product_id) or b"404"
+        await ctx.cache.set(key, cached, DETAIL_CACHE_TTL)
+    if cached == b"404":
         raise NotFound()
-    return body
+    return cached
 
 
 async def _build_public_detail(uow: UnitOfWork, product_id: str) -> bytes | None:
