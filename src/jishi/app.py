@@ -12,6 +12,9 @@ from jishi import __version__
 from jishi.accounts.api import router as accounts_router
 from jishi.catalog.api import admin_router as catalog_admin_router
 from jishi.catalog.api import router as catalog_router
+from jishi.catalog.media_api import public_router as media_public_router
+from jishi.catalog.media_api import router as media_router
+from jishi.catalog.media_api import upload_allowances
 from jishi.core.clock import Clock
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxDispatcher
@@ -36,6 +39,7 @@ def api_router() -> APIRouter:
         shops_admin_router,
         catalog_router,
         catalog_admin_router,
+        media_router,
     ):
         router.include_router(package_router)
     return router
@@ -69,9 +73,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    app.add_middleware(InputGuardMiddleware, max_bytes=MAX_JSON_BODY)
+    app.add_middleware(
+        InputGuardMiddleware, max_bytes=MAX_JSON_BODY, allowances=upload_allowances(API_PREFIX)
+    )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router())
+    app.include_router(media_public_router)  # before the web app's catch-all route
     _add_probes(app)
     mount_web_app(app, settings.web_dist)
     return app

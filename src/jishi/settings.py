@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     payments_sandbox: bool = True
     web_dist: Path = Path("web/dist")
     public_base_url: str = "http://127.0.0.1:8000"
+    # Where stored media is served from: "/media" (this app, from <var_dir>/media),
+    # or a CDN / object-storage address such as "https://img.example.com/media".
+    media_url: str = "/media"
 
     access_token_ttl_seconds: int = 2 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

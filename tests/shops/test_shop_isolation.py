@@ -6,10 +6,12 @@ under ``/shops/{shop_id}/`` is covered without touching this test.
 
 from __future__ import annotations
 
+import io
 import re
 
 import httpx
 import pytest
+from PIL import Image
 
 from jishi.core.context import AppContext
 from tests.catalog.helpers import create_product, phone_body, phone_category
@@ -29,6 +31,12 @@ def shop_scoped_routes(ctx: AppContext) -> list[tuple[str, str]]:
         for method in operations
         if (method.upper(), path) not in PUBLIC_SHOP_ROUTES
     ]
+
+
+def _tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def fill(path: str, values: dict[str, str]) -> str:
@@ -57,12 +65,19 @@ async def test_shop_a_owner_gets_404_everywhere_in_shop_b(
     # Real ids from shop B, so a 404 cannot come from a made-up sub-resource.
     leaf_id = await phone_category(client, admin)
     b_product = await create_product(client, owner_b, shop_b, phone_body(leaf_id))
+    b_media = await client.post(
+        f"{API}/shops/{shop_b}/products/{b_product['id']}/images",
+        headers=owner_b.headers,
+        files={"file": ("b.png", _tiny_png(), "image/png")},
+    )
+    assert b_media.status_code == 201, b_media.text
     b_values = {
         "shop_id": shop_b,
         "user_id": owner_b.id,
         "invitation_id": b_invitation,
         "product_id": b_product["id"],
         "sku_id": b_product["skus"][0]["id"],
+        "media_id": b_media.json()["id"],
     }
 
     routes = shop_scoped_routes(app_ctx)
@@ -81,6 +96,10 @@ async def test_shop_a_owner_gets_404_everywhere_in_shop_b(
     # ... while shop B's own owner reaches the same routes (nothing was deleted by the probes)
     members = await client.get(f"{API}/shops/{shop_b}/members", headers=owner_b.headers)
     assert members.status_code == 200 and len(members.json()["items"]) == 1
+    media = await client.get(
+        f"{API}/shops/{shop_b}/products/{b_product['id']}/media", headers=owner_b.headers
+    )
+    assert media.status_code == 200 and len(media.json()["items"]) == 1
 
 
 @pytest.mark.parametrize("missing", ["01AAAAAAAAAAAAAAAAAAAAAAAA", "not-an-id", "x" * 300])

@@ -8,6 +8,7 @@ from jishi.core.cache import Cache, RateLimiter, create_cache
 from jishi.core.clock import Clock, SystemClock
 from jishi.core.db import Database
 from jishi.core.security import Keyring
+from jishi.core.storage import LocalStorage, Storage
 from jishi.settings import Settings
 
 
@@ -18,6 +19,7 @@ class AppContext:
     cache: Cache
     keyring: Keyring
     clock: Clock
+    storage: Storage
     rate_limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -34,6 +36,7 @@ class AppContext:
             cache=create_cache(settings.redis_url, prefix=settings.cache_prefix),
             keyring=Keyring(settings.secret),
             clock=clock,
+            storage=LocalStorage(settings.var_dir / "media", base_url=settings.media_url),
         )
 
     async def close(self) -> None:

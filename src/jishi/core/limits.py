@@ -2,21 +2,45 @@
 
 A NUL cannot be stored in PostgreSQL text and has no business in an id or a
 query, so ``%00`` anywhere in the path or query string is refused up front.
+
+Bodies are capped at ``max_bytes`` (1 MiB of JSON); an upload route that needs
+more declares a ``BodyAllowance`` (a path pattern, its own cap and the error to
+answer), and must still count the bytes it reads itself.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jishi.core.errors import PROBLEM_JSON, AppError, FieldError, negotiate_locale, problem_body
 
 
+@dataclass(frozen=True)
+class BodyAllowance:
+    """A larger body cap for the requests whose method and path match."""
+
+    method: str
+    path: re.Pattern[str]
+    max_bytes: int
+    too_large: Callable[[], AppError]
+
+
 class InputGuardMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, allowances: Sequence[BodyAllowance] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.allowances = tuple(allowances)
+
+    def _limit(self, scope: Scope) -> tuple[int, Callable[[], AppError]]:
+        for allowance in self.allowances:
+            if scope.get("method") == allowance.method and allowance.path.fullmatch(scope.get("path", "")):
+                return allowance.max_bytes, allowance.too_large
+        return self.max_bytes, _payload_too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,9 +52,10 @@ class InputGuardMiddleware:
             if b"%00" in raw or b"\x00" in raw:
                 await _reject(scope, send, headers, _nul_error(part))
                 return
+        max_bytes, too_large = self._limit(scope)
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _reject(scope, send, headers, AppError("payload_too_large"))
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await _reject(scope, send, headers, too_large())
             return
         received = 0
 
@@ -39,14 +64,14 @@ class InputGuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _TooLarge()
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await _reject(scope, send, headers, AppError("payload_too_large"))
+            await _reject(scope, send, headers, too_large())
 
 
 async def _reject(scope: Scope, send: Send, headers: dict[bytes, bytes], error: AppError) -> None:
@@ -57,6 +82,10 @@ async def _reject(scope: Scope, send: Send, headers: dict[bytes, bytes], error: 
     content_headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": error.status, "headers": content_headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _payload_too_large() -> AppError:
+    return AppError("payload_too_large")
 
 
 def _nul_error(part: str) -> AppError:

@@ -11,7 +11,7 @@ from starlette.types import Scope
 
 from jishi.core.errors import AppError
 
-_API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/assets/")
+_API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/assets/", "/media/")
 
 _NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>集市 Jishi</title>
 <body style="font-family:sans-serif;max-width:40rem;margin:4rem auto">
