@@ -200,3 +200,37 @@ async def test_product_lists_cost_the_same_for_any_page_size(
         assert len(r.json()["items"]) == limit
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+async def test_product_page_shows_its_media_and_deleting_a_draft_removes_files(
+    client: httpx.AsyncClient, admin: Account, app_ctx: AppContext
+) -> None:
+    from tests.catalog.test_media import encode, media_files, picture
+
+    leaf_id = await phone_category(client, admin)
+    owner, shop_id = await open_shop(client, admin)
+    product = await create_product(client, owner, shop_id, phone_body(leaf_id))
+    base = f"{API}/shops/{shop_id}/products/{product['id']}"
+    upload = await client.post(
+        f"{base}/images",
+        headers=owner.headers,
+        files={"file": ("a.jpg", encode(picture(), "JPEG"), "image/jpeg")},
+    )
+    assert upload.status_code == 201, upload.text
+    await client.post(f"{base}/publish", headers=owner.headers)
+    page = (await client.get(f"{API}/products/{product['id']}")).json()
+    assert [(m["kind"], m["is_main"]) for m in page["media"]] == [("image", True)]
+    assert set(page["media"][0]["urls"]) == {"original", "large", "medium", "thumb"}
+    listed = (await client.get(f"{API}/shops/{shop_id}/products", headers=owner.headers)).json()["items"]
+    assert listed[0]["image_url"] == page["media"][0]["urls"]["thumb"]
+
+    draft = await create_product(client, owner, shop_id, phone_body(leaf_id, title="草稿带图"))
+    draft_base = f"{API}/shops/{shop_id}/products/{draft['id']}"
+    await client.post(
+        f"{draft_base}/images",
+        headers=owner.headers,
+        files={"file": ("b.png", encode(picture(), "PNG"), "image/png")},
+    )
+    before = len(media_files(app_ctx))
+    assert (await client.delete(draft_base, headers=owner.headers)).status_code == 204
+    assert len(media_files(app_ctx)) == before - 4  # the original and its three sizes

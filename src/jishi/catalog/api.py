@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from jishi.accounts.deps import PlatformAdmin
-from jishi.catalog import categories, importing, schemas, service
+from jishi.catalog import categories, importing, media_service, schemas, service
 from jishi.catalog.models import Category, Product, Sku
 from jishi.core.errors import AppError, FieldError, NotFound
 from jishi.core.http import Ctx, Locale, Uow
@@ -214,6 +214,7 @@ async def create_product(body: schemas.ProductIn, access: ActiveShopMember, uow:
 async def list_shop_products(
     access: ShopMemberAccess,
     uow: Uow,
+    ctx: Ctx,
     status_filter: Annotated[schemas.ProductStatus | None, Query(alias="status")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Limit = 20,
@@ -222,10 +223,12 @@ async def list_shop_products(
     products, next_cursor = await service.list_shop_products(
         uow, access.shop.id, status=status_filter, q=q, limit=limit, cursor=cursor
     )
+    images = await media_service.main_image_urls(uow, ctx.storage, [p.id for p in products])
     items = [
         schemas.ProductListItem(
             id=p.id,
             title=p.title,
+            image_url=images.get(p.id, {}).get("thumb"),
             status=p.status,
             price_fen=p.price_min_fen,
             price_max_fen=p.price_max_fen,

@@ -340,4 +340,5 @@ async def detach_all(uow: UnitOfWork, product_id: str) -> list[str]:
     keys = [key for row in rows for key in _keys(row)]
     for row in rows:
         await uow.session.delete(row)
+    await uow.session.flush()  # before the product's own delete cascades in the database
     return keys

@@ -194,12 +194,22 @@ class ProductOut(BaseModel):
 class ProductListItem(BaseModel):
     id: str
     title: str
+    image_url: str | None
     status: ProductStatus
     price_fen: int
     price_max_fen: int
     stock_total: int
     sales_count: int
     updated_at: datetime
+
+
+class PageMediaOut(BaseModel):
+    id: str
+    kind: Literal["image", "video"]
+    is_main: bool
+    width: int | None
+    height: int | None
+    urls: dict[str, str]
 
 
 class ProductDetailOut(BaseModel):
@@ -225,6 +235,7 @@ class ProductDetailOut(BaseModel):
     rating_avg: float
     review_count: int
     in_stock: bool
+    media: list[PageMediaOut]
 
 
 class StatusOut(BaseModel):

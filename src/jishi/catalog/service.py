@@ -456,12 +456,16 @@ async def take_off_shelf(uow: UnitOfWork, ctx: AppContext, product: Product) -> 
 
 async def delete_draft(uow: UnitOfWork, ctx: AppContext, product: Product) -> None:
     """Only drafts can be deleted; a product that was ever on sale is kept for its orders."""
+    from jishi.catalog import media_service  # media_service builds on this module
+
     if product.status != "draft" or product.published_at is not None:
         raise AppError("invalid_state", status=product.status)
+    media_keys = await media_service.detach_all(uow, product.id)
     await uow.session.delete(product)
     uow.publish("product.changed", {"product_id": product.id})
     await uow.commit()
     await ctx.cache.delete(detail_cache_key(product.id))
+    await media_service.delete_files(ctx.storage, media_keys)
 
 
 async def list_shop_products(
@@ -490,14 +494,15 @@ async def public_detail(ctx: AppContext, product_id: str) -> bytes:
     cached = await ctx.cache.get(key)
     if cached is None:
         async with ctx.database.uow() as uow:
-            cached = await _build_public_detail(uow, product_id) or b"404"
+            cached = await _build_public_detail(uow, ctx, product_id) or b"404"
         await ctx.cache.set(key, cached, DETAIL_CACHE_TTL)
     if cached == b"404":
         raise NotFound()
     return cached
 
 
-async def _build_public_detail(uow: UnitOfWork, product_id: str) -> bytes | None:
+async def _build_public_detail(uow: UnitOfWork, ctx: AppContext, product_id: str) -> bytes | None:
+    from jishi.catalog import media_service
     from jishi.catalog.categories import breadcrumb, category_dict
     from jishi.shops import service as shops
 
@@ -510,6 +515,7 @@ async def _build_public_detail(uow: UnitOfWork, product_id: str) -> bytes | None
     category = await uow.session.get(Category, product.category_id)
     brand = await uow.session.get(Brand, product.brand_id) if product.brand_id else None
     skus = [s for s in await product_skus(uow, product.id) if s.is_enabled]
+    media = await media_service.media_of_product(uow, ctx.storage, product.id, product.main_image_id)
     detail = {
         "id": product.id,
         "title": product.title,
@@ -551,6 +557,17 @@ async def _build_public_detail(uow: UnitOfWork, product_id: str) -> bytes | None
         "rating_avg": product.rating_avg,
         "review_count": product.review_count,
         "in_stock": product.stock_total > 0,
+        "media": [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "is_main": m.is_main,
+                "width": m.width,
+                "height": m.height,
+                "urls": m.urls,
+            }
+            for m in media
+        ],
     }
     return json.dumps(detail, ensure_ascii=False, separators=(",", ":")).encode()
 
