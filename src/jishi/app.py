@@ -23,6 +23,9 @@ from jishi.core.limits import InputGuardMiddleware
 from jishi.core.logging import RequestContextMiddleware, configure_logging
 from jishi.core.schemas import PROBLEM_RESPONSES
 from jishi.core.web import mount_web_app
+from jishi.search import handlers as _search_handlers  # noqa: F401  (subscribes the search indexer)
+from jishi.search.api import admin_router as search_admin_router
+from jishi.search.api import router as search_router
 from jishi.settings import Settings, get_settings
 from jishi.shops.api import admin_router as shops_admin_router
 from jishi.shops.api import router as shops_router
@@ -40,6 +43,8 @@ def api_router() -> APIRouter:
         catalog_router,
         catalog_admin_router,
         media_router,
+        search_router,
+        search_admin_router,
     ):
         router.include_router(package_router)
     return router

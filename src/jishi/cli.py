@@ -29,6 +29,8 @@ app = typer.Typer(
 )
 admin_app = typer.Typer(help="Platform administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+search_app = typer.Typer(help="The product search index.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
 console = Console()
 
 
@@ -143,6 +145,7 @@ def worker() -> None:
     from jishi.core.context import AppContext
     from jishi.core.events import OutboxDispatcher
     from jishi.core.logging import configure_logging
+    from jishi.search import handlers as _search_handlers  # noqa: F401  (event subscriptions)
 
     settings = get_settings()
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
@@ -161,6 +164,39 @@ def worker() -> None:
         finally:
             await dispatcher.stop()
             await ctx.close()
+
+    asyncio.run(run())
+
+
+@search_app.command("reindex")
+def search_reindex(
+    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="Products per transaction")] = 500,
+    changed_only: Annotated[
+        bool, typer.Option(help="Skip documents whose content is unchanged (faster, repairs less)")
+    ] = False,
+) -> None:
+    """Rebuild the product search index from the catalog."""
+    from jishi.core.context import AppContext
+    from jishi.search.indexer import reindex_all
+
+    async def run() -> None:
+        ctx = AppContext.build(get_settings())
+        try:
+            with Progress(console=console) as progress:
+                task = progress.add_task("indexing products", total=None)
+                report = await reindex_all(
+                    ctx.database,
+                    batch_size=batch_size,
+                    force=not changed_only,
+                    on_total=lambda total: progress.update(task, total=total),
+                    on_batch=lambda done: progress.advance(task, done),
+                )
+        finally:
+            await ctx.close()
+        console.print(
+            f"[green]{report.products} products, {report.changed} documents updated, "
+            f"{report.removed_stale} stale documents removed[/green]"
+        )
 
     asyncio.run(run())
 

@@ -5,4 +5,5 @@ def import_all_models() -> None:
     import jishi.accounts.models
     import jishi.catalog.models
     import jishi.core.events
+    import jishi.search.models
     import jishi.shops.models  # noqa: F401

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from jishi.core.db import Base, create_engine
 from jishi.models import import_all_models
+from jishi.search.models import is_schema_object
 
 import_all_models()
 config = context.config
@@ -21,6 +22,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_schema_object,  # leaves the search engine's full-text objects alone
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,601 @@
+"""One search interface, two engines: SQLite FTS5 and PostgreSQL full text.
+
+Both engines read and write the same ``search_documents`` rows; the database keeps its own
+full-text structure in step (FTS5 triggers on SQLite, a generated ``tsvector`` column on
+PostgreSQL), so writing is shared and only matching and scoring differ:
+
+* ``SqliteFtsEngine``: ``search_fts MATCH`` over the pre-segmented columns, ranked by
+  ``bm25`` with column weights title 10, body 4, pinyin 2, initials 1.5, characters 1.
+* ``PostgresEngine``: ``tsv @@ tsquery`` (lexemes weighted A title, B body, C pinyin and
+  initials, D characters), ranked by ``ts_rank``; when a query finds nothing, pg_trgm's
+  ``word_similarity`` on the title is tried, so typos still find something.
+
+Relevance = text score × ``quality`` (1 + 0.25·log10(1 + sales) + 0.1·rating), computed at
+index time so ranking needs no maths functions in SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    FromClause,
+    Select,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jishi.core.db import UnitOfWork
+from jishi.search.models import SearchDocument, SearchDocumentCategory, SearchDocumentSpec, SearchState
+from jishi.search.text import ParsedQuery, fts5_query, tsquery
+
+_tables = SearchDocument.metadata.tables
+DOCS = _tables[SearchDocument.__tablename__]
+CATEGORIES = _tables[SearchDocumentCategory.__tablename__]
+SPECS = _tables[SearchDocumentSpec.__tablename__]
+STATE = _tables[SearchState.__tablename__]
+STATE_ID = 1
+
+# Price facet buckets in fen: ¥0–50, 50–100, 100–200, 200–500, 500–1000, 1000–2000, 2000–5000, 5000+.
+PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 5_000),
+    (5_000, 10_000),
+    (10_000, 20_000),
+    (20_000, 50_000),
+    (50_000, 100_000),
+    (100_000, 200_000),
+    (200_000, 500_000),
+    (500_000, None),
+)
+CATEGORY_FACETS = 50
+BRAND_FACETS = 30
+SPEC_FACETS = 100
+
+# sort → the keys of its order (column of the hit, descending?); the product id breaks ties.
+SORTS: dict[str, tuple[tuple[str, bool], tuple[str, bool]]] = {
+    "relevance": (("score", True), ("product_id", False)),
+    "sales": (("sales_count", True), ("product_id", True)),
+    "price_asc": (("price_min_fen", False), ("product_id", False)),
+    "price_desc": (("price_min_fen", True), ("product_id", True)),
+    "newest": (("published_at", True), ("product_id", True)),
+    "rating": (("rating_avg", True), ("product_id", True)),
+}
+
+HIT_COLUMNS = (
+    "product_id",
+    "title",
+    "subtitle",
+    "shop_id",
+    "brand_id",
+    "brand_name",
+    "category_id",
+    "price_min_fen",
+    "price_max_fen",
+    "in_stock",
+    "sales_count",
+    "rating_avg",
+    "published_at",
+)
+
+
+# ---- what engines take and give ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """A product as the index stores it (built from the catalog's ``ProductSearchSource``)."""
+
+    product_id: str
+    shop_id: str
+    shop_active: bool
+    status: str
+    category_id: str
+    category_path: str
+    brand_id: str | None
+    brand_name: str
+    title: str
+    subtitle: str
+    price_min_fen: int
+    price_max_fen: int
+    in_stock: bool
+    sales_count: int
+    rating_avg: float
+    quality: float
+    published_at: datetime
+    specs: dict[str, list[str]]
+    title_tokens: str
+    body_tokens: str
+    pinyin: str
+    initials: str
+    chars: str
+    category_names: str  # JSON list of the names from the root to the leaf
+    category_ids: tuple[str, ...] = ()  # the path's ids, root first
+    spec_pairs: tuple[tuple[str, str], ...] = ()
+
+    def row(self) -> dict[str, Any]:
+        values = asdict(self)
+        values.pop("category_ids")
+        values.pop("spec_pairs")
+        return values
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything stored for the document would change."""
+        raw = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Filters:
+    category_id: str | None = None
+    shop_id: str | None = None
+    brand_ids: tuple[str, ...] = ()
+    price_min_fen: int | None = None
+    price_max_fen: int | None = None
+    in_stock: bool = False
+    specs: tuple[tuple[str, str], ...] = ()  # (name, value); values of one name are alternatives
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: ParsedQuery | None  # None: browse without words
+    filters: Filters
+    sort: str
+    limit: int
+    after: tuple[Any, str] | None = None  # (sort key, product id) of the last hit seen
+    fuzzy: bool = False
+    facets: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    product_id: str
+    title: str
+    subtitle: str
+    shop_id: str
+    brand_id: str | None
+    brand_name: str
+    category_id: str
+    price_min_fen: int
+    price_max_fen: int
+    in_stock: bool
+    sales_count: int
+    rating_avg: float
+    published_at: datetime
+    score: float
+
+
+@dataclass
+class SearchOutcome:
+    hits: list[Hit]
+    next_key: tuple[Any, str] | None
+    facets: dict[str, Any] | None = field(default=None)
+
+
+class SearchEngine(Protocol):
+    name: str
+    supports_fuzzy: bool
+
+    async def index(self, uow: UnitOfWork, documents: Sequence[IndexDocument], *, force: bool = False) -> int:
+        """Store these documents; returns how many were written. Unchanged documents are
+        skipped unless ``force``. Call with the index lock held (``lock_index``)."""
+        ...
+
+    async def remove(self, uow: UnitOfWork, product_ids: Collection[str]) -> int:
+        """Drop these products from the index; returns how many were there."""
+        ...
+
+    async def search(self, uow: UnitOfWork, request: SearchRequest) -> SearchOutcome: ...
+
+    async def suggest(self, uow: UnitOfWork, query: ParsedQuery, limit: int) -> list[tuple[str, str]]:
+        """(product id, title) of the best documents matching a prefix query."""
+        ...
+
+
+# ---- the index state row --------------------------------------------------------------------
+
+
+def upsert(dialect: str, table: Any) -> Any:
+    """``INSERT … ON CONFLICT`` for the dialect at hand (both speak it)."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+async def lock_index(uow: UnitOfWork) -> None:
+    """Serialise index writers: a write to the state row (a row lock on PostgreSQL, the write
+    lock on SQLite), held until commit. Take it before reading the catalog, so a writer
+    never stores data older than what the previous writer stored."""
+    stmt = upsert(uow.database.dialect, STATE).values(id=STATE_ID, generation=0, synonyms_version=0)
+    stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={"generation": STATE.c.generation})
+    await uow.session.execute(stmt)
+
+
+async def bump_generation(uow: UnitOfWork, *, synonyms: bool = False) -> None:
+    """Mark the index changed (cached result pages keyed by the old generation die)."""
+    await lock_index(uow)
+    values: dict[str, Any] = {"generation": STATE.c.generation + 1}
+    if synonyms:
+        values["synonyms_version"] = STATE.c.synonyms_version + 1
+    await uow.session.execute(update(STATE).where(STATE.c.id == STATE_ID).values(**values))
+
+
+async def read_state(uow: UnitOfWork) -> tuple[int, int]:
+    """(generation, synonyms_version); (0, 0) before the first change."""
+    row = (
+        await uow.session.execute(
+            select(STATE.c.generation, STATE.c.synonyms_version).where(STATE.c.id == STATE_ID)
+        )
+    ).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+# ---- the shared SQL engine ------------------------------------------------------------------
+
+
+def _visible() -> list[ColumnElement[bool]]:
+    # Only visible products are indexed; checked again so a stray document never shows.
+    return [DOCS.c.status == "on_sale", DOCS.c.shop_active.is_(True)]
+
+
+def _filter_conditions(
+    filters: Filters, *, exclude: str = "", guard: bool = True
+) -> list[ColumnElement[bool]]:
+    conditions = _visible() if guard else []
+    if filters.category_id is not None and exclude != "category":
+        conditions.append(
+            DOCS.c.product_id.in_(
+                select(CATEGORIES.c.product_id).where(CATEGORIES.c.category_id == filters.category_id)
+            )
+        )
+    if filters.shop_id is not None:
+        conditions.append(DOCS.c.shop_id == filters.shop_id)
+    if filters.brand_ids and exclude != "brand":
+        conditions.append(DOCS.c.brand_id.in_(filters.brand_ids))
+    if exclude != "price":
+        if filters.price_min_fen is not None:
+            conditions.append(DOCS.c.price_min_fen >= filters.price_min_fen)
+        if filters.price_max_fen is not None:
+            conditions.append(DOCS.c.price_min_fen <= filters.price_max_fen)
+    if filters.in_stock:
+        conditions.append(DOCS.c.in_stock.is_(True))
+    if filters.specs and exclude != "spec":
+        by_name: dict[str, list[str]] = {}
+        for name, value in filters.specs:
+            by_name.setdefault(name, []).append(value)
+        for name, values in sorted(by_name.items()):
+            conditions.append(
+                DOCS.c.product_id.in_(
+                    select(SPECS.c.product_id).where(SPECS.c.name == name, SPECS.c.value.in_(values))
+                )
+            )
+    return conditions
+
+
+def _after(columns: Any, keys: Sequence[tuple[str, bool]], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Keyset condition: the rows after ``values`` in the order of ``keys``."""
+    branches = []
+    for i, (name, descending) in enumerate(keys):
+        equal = [columns[k] == v for (k, _), v in zip(keys[:i], values[:i], strict=True)]
+        column = columns[name]
+        beyond = column < values[i] if descending else column > values[i]
+        branches.append(and_(*equal, beyond))
+    return or_(*branches)
+
+
+class SqlSearchEngine:
+    """Everything both engines share; subclasses say how words are matched and scored."""
+
+    name = "sql"
+    supports_fuzzy = False
+
+    def match(self, query: ParsedQuery, fuzzy: bool) -> ColumnElement[bool]:
+        """A condition on ``search_documents``: the document matches the query."""
+        raise NotImplementedError
+
+    def ranked(
+        self, query: ParsedQuery, fuzzy: bool
+    ) -> tuple[FromClause, ColumnElement[float], list[ColumnElement[bool]]]:
+        """The matching documents: a FROM, their text score (higher is better) and any
+        conditions still needed to keep only the matches."""
+        raise NotImplementedError
+
+    async def prepare(self, uow: UnitOfWork, fuzzy: bool) -> None:
+        """Per-transaction set-up before a search."""
+
+    # -- writing --
+
+    async def index(self, uow: UnitOfWork, documents: Sequence[IndexDocument], *, force: bool = False) -> int:
+        if not documents:
+            return 0
+        ids = [d.product_id for d in documents]
+        existing = {
+            r.product_id: (r.doc_no, r.fingerprint)
+            for r in (
+                await uow.session.execute(
+                    select(DOCS.c.product_id, DOCS.c.doc_no, DOCS.c.fingerprint).where(
+                        DOCS.c.product_id.in_(ids)
+                    )
+                )
+            ).all()
+        }
+        changed = [
+            (d, fp)
+            for d in documents
+            if (fp := d.fingerprint()) != existing.get(d.product_id, (None, None))[1] or force
+        ]
+        if not changed:
+            return 0
+        await bump_generation(uow)  # also the lock that makes the doc_no allocation safe
+        next_no = int(await uow.session.scalar(select(func.coalesce(func.max(DOCS.c.doc_no), 0))) or 0)
+        now = uow.now()
+        rows = []
+        for document, fingerprint in changed:
+            if document.product_id in existing:
+                doc_no = existing[document.product_id][0]
+            else:
+                next_no += 1
+                doc_no = next_no
+            rows.append({**document.row(), "doc_no": doc_no, "fingerprint": fingerprint, "indexed_at": now})
+        stmt = upsert(uow.database.dialect, DOCS)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["product_id"],
+            set_={c: stmt.excluded[c] for c in rows[0] if c not in ("product_id", "doc_no")},
+        )
+        await uow.session.execute(stmt, rows)
+        changed_ids = [d.product_id for d, _ in changed]
+        await uow.session.execute(delete(CATEGORIES).where(CATEGORIES.c.product_id.in_(changed_ids)))
+        await uow.session.execute(delete(SPECS).where(SPECS.c.product_id.in_(changed_ids)))
+        category_rows = [
+            {"product_id": d.product_id, "category_id": cid} for d, _ in changed for cid in d.category_ids
+        ]
+        if category_rows:
+            await uow.session.execute(insert(CATEGORIES), category_rows)
+        spec_rows = [
+            {"product_id": d.product_id, "name": name, "value": value}
+            for d, _ in changed
+            for name, value in d.spec_pairs
+        ]
+        if spec_rows:
+            await uow.session.execute(insert(SPECS), spec_rows)
+        return len(changed)
+
+    async def remove(self, uow: UnitOfWork, product_ids: Collection[str]) -> int:
+        if not product_ids:
+            return 0
+        ids = sorted(product_ids)
+        present = list(await uow.session.scalars(select(DOCS.c.product_id).where(DOCS.c.product_id.in_(ids))))
+        if not present:
+            return 0
+        await bump_generation(uow)
+        await uow.session.execute(delete(CATEGORIES).where(CATEGORIES.c.product_id.in_(present)))
+        await uow.session.execute(delete(SPECS).where(SPECS.c.product_id.in_(present)))
+        await uow.session.execute(delete(DOCS).where(DOCS.c.product_id.in_(present)))
+        return len(present)
+
+    # -- reading --
+
+    def _scored(
+        self, request: SearchRequest
+    ) -> tuple[FromClause, ColumnElement[float], list[ColumnElement[bool]]]:
+        if request.query is None:
+            return DOCS, DOCS.c.quality, []
+        source, text_score, conditions = self.ranked(request.query, request.fuzzy)
+        return source, text_score * DOCS.c.quality, conditions
+
+    def _conditions(self, request: SearchRequest, *, exclude: str = "") -> list[ColumnElement[bool]]:
+        # Facet counts skip the visibility re-check: only visible products are indexed, and
+        # the check would force reading every row where an index alone can answer.
+        conditions = _filter_conditions(request.filters, exclude=exclude, guard=False)
+        if request.query is not None:
+            conditions.append(self.match(request.query, request.fuzzy))
+        return conditions
+
+    async def search(self, uow: UnitOfWork, request: SearchRequest) -> SearchOutcome:
+        if request.query is not None and request.query.is_empty:
+            return SearchOutcome(hits=[], next_key=None, facets=_empty_facets() if request.facets else None)
+        await self.prepare(uow, request.fuzzy)
+        source, score, matching = self._scored(request)
+        inner = (
+            select(*(DOCS.c[c] for c in HIT_COLUMNS), score.label("score"))
+            .select_from(source)
+            .where(*_filter_conditions(request.filters), *matching)
+            .subquery("hits")
+        )
+        keys = SORTS[request.sort]
+        query: Select[Any] = select(inner)
+        if request.after is not None:
+            query = query.where(_after(inner.c, keys, request.after))
+        order = [inner.c[name].desc() if descending else inner.c[name].asc() for name, descending in keys]
+        rows = (await uow.session.execute(query.order_by(*order).limit(request.limit + 1))).all()
+        hits = [Hit(**row._asdict()) for row in rows[: request.limit]]
+        next_key = None
+        if len(rows) > request.limit and hits:
+            last = hits[-1]
+            next_key = (getattr(last, keys[0][0]), last.product_id)
+        facets = await self._facets(uow, request) if request.facets else None
+        return SearchOutcome(hits=hits, next_key=next_key, facets=facets)
+
+    async def _facets(self, uow: UnitOfWork, request: SearchRequest) -> dict[str, Any]:
+        count = func.count().label("count")
+        leaves = await uow.session.execute(
+            select(DOCS.c.category_path, DOCS.c.category_names, count)
+            .where(*self._conditions(request, exclude="category"))
+            .group_by(DOCS.c.category_path, DOCS.c.category_names)
+        )
+        brands = await uow.session.execute(
+            select(DOCS.c.brand_id, DOCS.c.brand_name, count)
+            .where(*self._conditions(request, exclude="brand"), DOCS.c.brand_id.is_not(None))
+            .group_by(DOCS.c.brand_id, DOCS.c.brand_name)
+            .order_by(count.desc(), DOCS.c.brand_id)
+            .limit(BRAND_FACETS)
+        )
+        bucket_sums = [
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            and_(
+                                DOCS.c.price_min_fen >= low,
+                                DOCS.c.price_min_fen < high if high is not None else literal(True),
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            )
+            for low, high in PRICE_BUCKETS
+        ]
+        prices = (
+            await uow.session.execute(select(*bucket_sums).where(*self._conditions(request, exclude="price")))
+        ).one()
+        spec_groups: dict[str, list[dict[str, Any]]] = {}
+        # Spec values mean something within a kind of product: counted once the results are
+        # narrowed by words or by a category (across the whole catalog they are noise).
+        if request.query is not None or request.filters.category_id is not None:
+            specs = await uow.session.execute(
+                select(SPECS.c.name, SPECS.c.value, count)
+                .select_from(SPECS.join(DOCS, DOCS.c.product_id == SPECS.c.product_id))
+                .where(*self._conditions(request, exclude="spec"))
+                .group_by(SPECS.c.name, SPECS.c.value)
+                .order_by(count.desc(), SPECS.c.name, SPECS.c.value)
+                .limit(SPEC_FACETS)
+            )
+            for name, value, n in specs.all():
+                spec_groups.setdefault(name, []).append({"value": value, "count": int(n)})
+        return {
+            "categories": _category_counts(leaves.all()),
+            "brands": [{"id": bid, "name": name, "count": int(n)} for bid, name, n in brands.all()],
+            "price_ranges": [
+                {"min_fen": low, "max_fen": high, "count": int(n)}
+                for (low, high), n in zip(PRICE_BUCKETS, prices, strict=True)
+                if n
+            ],
+            "specs": [{"name": name, "values": values} for name, values in spec_groups.items()],
+        }
+
+    async def suggest(self, uow: UnitOfWork, query: ParsedQuery, limit: int) -> list[tuple[str, str]]:
+        if query.is_empty:
+            return []
+        source, text_score, matching = self.ranked(query, False)
+        rows = await uow.session.execute(
+            select(DOCS.c.product_id, DOCS.c.title)
+            .select_from(source)
+            .where(*_visible(), *matching)
+            .order_by((text_score * DOCS.c.quality).desc(), DOCS.c.product_id)
+            .limit(limit)
+        )
+        return [(pid, title) for pid, title in rows.all()]
+
+
+def _category_counts(leaves: Sequence[Any]) -> list[dict[str, Any]]:
+    """Counts per leaf category path → counts for every category on those paths."""
+    totals: dict[str, dict[str, Any]] = {}
+    for path, names_json, n in leaves:
+        try:
+            names = json.loads(names_json)
+        except ValueError:
+            names = []
+        names = names if isinstance(names, list) else []
+        for level, category_id in enumerate((c for c in path.split("/") if c), start=1):
+            name = names[level - 1] if level - 1 < len(names) and isinstance(names[level - 1], str) else ""
+            entry = totals.setdefault(
+                category_id, {"id": category_id, "name": name, "level": level, "count": 0}
+            )
+            entry["count"] += int(n)
+    ranked = sorted(totals.values(), key=lambda c: (c["level"], -c["count"], c["id"]))
+    return ranked[:CATEGORY_FACETS]
+
+
+def _empty_facets() -> dict[str, Any]:
+    return {"categories": [], "brands": [], "price_ranges": [], "specs": []}
+
+
+class SqliteFtsEngine(SqlSearchEngine):
+    """SQLite FTS5 (``unicode61`` over pre-segmented tokens), ranked by bm25."""
+
+    name = "sqlite-fts5"
+
+    def match(self, query: ParsedQuery, fuzzy: bool) -> ColumnElement[bool]:
+        matching = (
+            text("SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_match")
+            .bindparams(fts_match=fts5_query(query))
+            .columns(rowid=BigInteger())
+        )
+        return false() if fuzzy else DOCS.c.doc_no.in_(matching)
+
+    def ranked(
+        self, query: ParsedQuery, fuzzy: bool
+    ) -> tuple[FromClause, ColumnElement[float], list[ColumnElement[bool]]]:
+        # Column weights: title 10, body 4, pinyin 2, initials 1.5, characters 1.
+        matches = (
+            text(
+                "SELECT rowid AS doc_no, bm25(search_fts, 10.0, 4.0, 2.0, 1.5, 1.0) AS rank"
+                " FROM search_fts WHERE search_fts MATCH :fts_rank"
+            )
+            .bindparams(fts_rank=fts5_query(query))
+            .columns(doc_no=BigInteger(), rank=Float())
+            .subquery("matches")
+        )
+        return DOCS.join(matches, matches.c.doc_no == DOCS.c.doc_no), -matches.c.rank, []
+
+
+class PostgresEngine(SqlSearchEngine):
+    """PostgreSQL ``tsvector`` (``simple`` lexemes, GIN) ranked by ``ts_rank``; pg_trgm for typos."""
+
+    name = "postgresql"
+    supports_fuzzy = True
+    WORD_SIMILARITY = 0.3
+
+    _tsv = literal_column("search_documents.tsv", postgresql.TSVECTOR)
+
+    def match(self, query: ParsedQuery, fuzzy: bool) -> ColumnElement[bool]:
+        if fuzzy:
+            return literal(query.text).bool_op("<%")(DOCS.c.title)
+        return self._tsv.bool_op("@@")(cast(literal(tsquery(query)), postgresql.TSQUERY))
+
+    def ranked(
+        self, query: ParsedQuery, fuzzy: bool
+    ) -> tuple[FromClause, ColumnElement[float], list[ColumnElement[bool]]]:
+        if fuzzy:
+            score = func.word_similarity(query.text, DOCS.c.title, type_=Float)
+        else:
+            score = func.ts_rank(self._tsv, cast(literal(tsquery(query)), postgresql.TSQUERY), type_=Float)
+        return DOCS, score, [self.match(query, fuzzy)]
+
+    async def prepare(self, uow: UnitOfWork, fuzzy: bool) -> None:
+        if fuzzy:  # `<%` uses this threshold; `true`: for this transaction only
+            await uow.session.execute(
+                text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)").bindparams(
+                    t=str(self.WORD_SIMILARITY)
+                )
+            )
+
+
+def engine_for(dialect: str) -> SqlSearchEngine:
+    """The engine for a database dialect (``ctx.database.dialect``)."""
+    if dialect == "postgresql":
+        return PostgresEngine()
+    if dialect == "sqlite":
+        return SqliteFtsEngine()
+    raise ValueError(f"no search engine for {dialect!r}")

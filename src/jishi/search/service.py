@@ -1,0 +1,474 @@
+"""Business rules of search: product search, autocomplete, hot searches, synonyms.
+
+Result pages are cached in the app's ``Cache`` under the normalised query, the filters and
+the index generation; every change of the index or of the synonyms bumps the generation in
+the same transaction, so a cached page never outlives the data it was made from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import time
+import weakref
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, func, or_, select
+
+from jishi.accounts.service import Principal
+from jishi.core.context import AppContext
+from jishi.core.db import Database, UnitOfWork
+from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.search import text
+from jishi.search.engines import (
+    SORTS,
+    Filters,
+    Hit,
+    SearchRequest,
+    bump_generation,
+    engine_for,
+    read_state,
+    upsert,
+)
+from jishi.search.models import LoggedQuery, LoggedQueryDay, SearchSynonym
+
+log = structlog.get_logger(__name__)
+
+PAGE_CACHE_SECONDS = 60.0
+SUGGEST_CACHE_SECONDS = 30.0
+HOT_CACHE_SECONDS = 30.0
+HOT_DAYS = 7
+MAX_LOGGED_QUERY = 50  # longer queries are not remembered for hot searches or autocomplete
+QUERY_LOG_FLUSH_SECONDS = 10.0
+QUERY_LOG_FLUSH_SIZE = 200
+QUERY_LOG_DEDUPE_SECONDS = 600  # one client counts once per query in this window
+MAX_SYNONYM_GROUPS = 5000
+
+
+# ---- product search -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str | None = None
+    filters: Filters = field(default_factory=Filters)
+    sort: str = "relevance"
+    limit: int = 20
+    cursor: str | None = None
+    facets: bool = False
+
+
+@dataclass
+class ProductHit:
+    id: str
+    title: str
+    subtitle: str
+    highlight: str
+    price_fen: int
+    price_max_fen: int
+    shop_id: str
+    brand_id: str | None
+    brand_name: str
+    category_id: str
+    sales_count: int
+    rating_avg: float
+    in_stock: bool
+    image_url: str | None = None
+
+
+@dataclass
+class SearchPage:
+    items: list[ProductHit]
+    next_cursor: str | None
+    facets: dict[str, Any] | None = None
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> SearchPage:
+        data = json.loads(raw)
+        return cls(
+            items=[ProductHit(**item) for item in data["items"]],
+            next_cursor=data["next_cursor"],
+            facets=data["facets"],
+        )
+
+
+def _field_error(field_name: str, code: str, en: str, zh: str) -> AppError:
+    return AppError("validation_error", field_errors=[FieldError(field_name, code, zh, en)])
+
+
+def _check(params: SearchParams) -> None:
+    if params.sort not in SORTS:
+        raise _field_error("sort", "literal_error", "unknown sort", "不支持的排序方式。")
+    f = params.filters
+    if f.price_min_fen is not None and f.price_max_fen is not None and f.price_min_fen > f.price_max_fen:
+        raise _field_error(
+            "price_max_fen",
+            "price_range_reversed",
+            "must not be lower than price_min_fen",
+            "不能低于最低价 price_min_fen。",
+        )
+
+
+def _cache_key(generation: int, cleaned: str, params: SearchParams) -> str:
+    f = params.filters
+    material = {
+        "q": cleaned,
+        "blank": params.q is None or not params.q.strip(),
+        "f": [
+            f.category_id,
+            f.shop_id,
+            sorted(set(f.brand_ids)),
+            f.price_min_fen,
+            f.price_max_fen,
+            f.in_stock,
+            sorted(set(f.specs)),
+        ],
+        "s": params.sort,
+        "l": params.limit,
+        "c": params.cursor,
+        "x": params.facets,
+    }
+    digest = hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return f"search:page:{generation}:{digest[:40]}"
+
+
+def _encode_after(sort: str, key: Any, product_id: str, fuzzy: bool) -> str:
+    value = key.isoformat() if isinstance(key, datetime) else key
+    return encode_cursor({"s": sort, "k": value, "i": product_id, "f": int(fuzzy)})
+
+
+_INT_LIMITS = {"sales_count": 2**31, "price_min_fen": 2**63}  # the columns' integer types
+
+
+def _decode_after(cursor: str | None, sort: str) -> tuple[tuple[Any, str] | None, bool]:
+    data = decode_cursor(cursor)
+    if data is None:
+        return None, False
+    key, product_id, fuzzy = data.get("k"), data.get("i"), data.get("f", 0)
+    if (
+        data.get("s") != sort
+        or not isinstance(product_id, str)
+        or len(product_id) > 40
+        or fuzzy not in (0, 1)
+    ):
+        raise AppError("invalid_cursor")
+    column = SORTS[sort][0][0]
+    try:
+        if column in ("score", "rating_avg"):
+            if isinstance(key, bool) or not isinstance(key, int | float) or not -1e300 < key < 1e300:
+                raise ValueError(key)
+            key = float(key)
+        elif column == "published_at":
+            key = datetime.fromisoformat(str(key))
+            if key.tzinfo is None:
+                raise ValueError(key)
+        elif isinstance(key, bool) or not isinstance(key, int) or abs(key) >= _INT_LIMITS[column]:
+            raise ValueError(key)
+    except ValueError as exc:
+        raise AppError("invalid_cursor") from exc
+    return (key, product_id), bool(fuzzy)
+
+
+def _item(hit: Hit, query: text.ParsedQuery | None) -> ProductHit:
+    return ProductHit(
+        id=hit.product_id,
+        title=hit.title,
+        subtitle=hit.subtitle,
+        highlight=text.highlight(hit.title, query) if query is not None else html.escape(hit.title),
+        price_fen=hit.price_min_fen,
+        price_max_fen=hit.price_max_fen,
+        shop_id=hit.shop_id,
+        brand_id=hit.brand_id,
+        brand_name=hit.brand_name,
+        category_id=hit.category_id,
+        sales_count=hit.sales_count,
+        rating_avg=hit.rating_avg,
+        in_stock=hit.in_stock,
+    )
+
+
+async def search_products(
+    uow: UnitOfWork, ctx: AppContext, params: SearchParams, *, client: str = ""
+) -> SearchPage:
+    """Buyers' product search (``GET /products``): only products on sale in active shops."""
+    _check(params)
+    cleaned = text.clean_query(params.q or "")
+    generation, synonyms_version = await read_state(uow)
+    key = _cache_key(generation, cleaned, params)
+    cached = await ctx.cache.get(key)
+    if cached is not None:
+        page = SearchPage.from_json(cached)
+    else:
+        page = await _search(uow, params, synonyms_version)
+        await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
+    if cleaned and params.cursor is None and page.items:
+        await _remember_query(ctx, uow.database, cleaned, client)
+    return page
+
+
+async def _search(uow: UnitOfWork, params: SearchParams, synonyms_version: int) -> SearchPage:
+    after, fuzzy = _decode_after(params.cursor, params.sort)
+    query = None
+    if params.q is not None and params.q.strip():
+        await text.ready()
+        query = text.parse_query(params.q, await _synonyms(uow, synonyms_version))
+    engine = engine_for(uow.database.dialect)
+    request = SearchRequest(
+        query=query,
+        filters=params.filters,
+        sort=params.sort,
+        limit=params.limit,
+        after=after,
+        fuzzy=fuzzy,
+        facets=params.facets,
+    )
+    outcome = await engine.search(uow, request)
+    if (
+        not outcome.hits
+        and engine.supports_fuzzy
+        and query is not None
+        and not query.is_empty
+        and after is None
+        and not fuzzy
+    ):
+        # Nothing matched word for word: try typo-tolerant matching of the title.
+        request = replace(request, fuzzy=True)
+        outcome = await engine.search(uow, request)
+    next_cursor = None
+    if outcome.next_key is not None:
+        next_cursor = _encode_after(params.sort, outcome.next_key[0], outcome.next_key[1], request.fuzzy)
+    return SearchPage(
+        items=[_item(hit, query) for hit in outcome.hits], next_cursor=next_cursor, facets=outcome.facets
+    )
+
+
+# ---- synonyms (同义词) -----------------------------------------------------------------------
+
+_synonym_memo: weakref.WeakKeyDictionary[Database, tuple[int, text.SynonymMap]] = weakref.WeakKeyDictionary()
+
+
+async def _synonyms(uow: UnitOfWork, version: int) -> text.SynonymMap:
+    """The synonym map, loaded once per synonyms version and process."""
+    memo = _synonym_memo.get(uow.database)
+    if memo is not None and memo[0] == version:
+        return memo[1]
+    groups = await uow.session.scalars(
+        select(SearchSynonym.terms).order_by(SearchSynonym.id).limit(MAX_SYNONYM_GROUPS)
+    )
+    mapping = text.synonym_map(g for g in groups if isinstance(g, list))
+    _synonym_memo[uow.database] = (version, mapping)
+    return mapping
+
+
+def _clean_terms(terms: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(t for t in (text.clean_query(term) for term in terms) if t))
+    if len(cleaned) < 2:
+        raise _field_error(
+            "terms",
+            "too_few_terms",
+            "a synonym group needs at least two different searchable terms",
+            "同义词组至少需要两个不同的可搜索词。",
+        )
+    return cleaned
+
+
+async def list_synonyms(
+    uow: UnitOfWork, *, limit: int, cursor: str | None
+) -> tuple[list[SearchSynonym], str | None]:
+    query = select(SearchSynonym).order_by(SearchSynonym.id.desc()).limit(limit + 1)
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(SearchSynonym.id < str(after.get("id", "")))
+    rows = list(await uow.session.scalars(query))
+    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def create_synonym(uow: UnitOfWork, admin: Principal, terms: list[str]) -> SearchSynonym:
+    now = uow.now()
+    synonym = SearchSynonym(
+        terms=_clean_terms(terms), created_at=now, updated_at=now, updated_by=admin.user_id
+    )
+    uow.session.add(synonym)
+    await bump_generation(uow, synonyms=True)
+    await uow.commit()
+    return synonym
+
+
+async def update_synonym(
+    uow: UnitOfWork, admin: Principal, synonym_id: str, terms: list[str]
+) -> SearchSynonym:
+    synonym = await uow.session.get(SearchSynonym, synonym_id)
+    if synonym is None:
+        raise NotFound()
+    synonym.terms = _clean_terms(terms)
+    synonym.updated_at = uow.now()
+    synonym.updated_by = admin.user_id
+    await bump_generation(uow, synonyms=True)
+    await uow.commit()
+    return synonym
+
+
+async def delete_synonym(uow: UnitOfWork, synonym_id: str) -> None:
+    result = await uow.session.execute(delete(SearchSynonym).where(SearchSynonym.id == synonym_id))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound()
+    await bump_generation(uow, synonyms=True)
+    await uow.commit()
+
+
+# ---- the query log: hot searches and autocomplete -------------------------------------------
+
+
+class _PendingQueries:
+    """Counts kept in the process and written in batches, so a search does not write."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.since = time.monotonic()
+
+    def due(self) -> bool:
+        return (
+            len(self.counts) >= QUERY_LOG_FLUSH_SIZE
+            or time.monotonic() - self.since >= QUERY_LOG_FLUSH_SECONDS
+        )
+
+
+_pending: weakref.WeakKeyDictionary[Database, _PendingQueries] = weakref.WeakKeyDictionary()
+
+
+async def _remember_query(ctx: AppContext, database: Database, cleaned: str, client: str) -> None:
+    if len(cleaned) > MAX_LOGGED_QUERY:
+        return
+    digest = hashlib.sha256(f"{client}\n{cleaned}".encode()).hexdigest()[:32]
+    first, _ = await ctx.rate_limiter.hit(
+        f"search-log:{digest}", limit=1, window_seconds=QUERY_LOG_DEDUPE_SECONDS
+    )
+    if not first:
+        return
+    pending = _pending.setdefault(database, _PendingQueries())
+    pending.counts[cleaned] = pending.counts.get(cleaned, 0) + 1
+    if pending.due():
+        await flush_query_log(database)
+
+
+async def flush_query_log(database: Database) -> None:
+    """Write the counted queries of this process (statistics: a failure is logged, not raised)."""
+    pending = _pending.get(database)
+    if pending is None or not pending.counts:
+        return
+    counts, pending.counts, pending.since = pending.counts, {}, time.monotonic()
+    try:
+        async with database.uow() as uow:
+            now = uow.now()
+            dialect = database.dialect
+            rows = []
+            for query in sorted(counts):  # a fixed order: concurrent flushes lock rows alike
+                spelled, initials = text.spell(query)
+                rows.append(
+                    {
+                        "query": query,
+                        "pinyin": spelled[:400],
+                        "initials": initials[:100],
+                        "total_count": counts[query],
+                        "last_seen_at": now,
+                    }
+                )
+            table = LoggedQuery.__table__
+            stmt = upsert(dialect, table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["query"],
+                set_={
+                    "total_count": table.c.total_count + stmt.excluded.total_count,
+                    "last_seen_at": stmt.excluded.last_seen_at,
+                },
+            )
+            await uow.session.execute(stmt, rows)
+            days = LoggedQueryDay.__table__
+            day_stmt = upsert(dialect, days)
+            day_stmt = day_stmt.on_conflict_do_update(
+                index_elements=["day", "query"], set_={"count": days.c.count + day_stmt.excluded.count}
+            )
+            await uow.session.execute(
+                day_stmt, [{"day": now.date(), "query": q, "count": counts[q]} for q in sorted(counts)]
+            )
+            await uow.commit()
+    except Exception:
+        log.warning("search.query_log_flush_failed", exc_info=True, queries=len(counts))
+
+
+async def hot_queries(uow: UnitOfWork, ctx: AppContext, *, limit: int = 10) -> list[tuple[str, int]]:
+    """The most searched queries of the last seven days (热搜)."""
+    await flush_query_log(uow.database)
+    since = uow.now().date() - timedelta(days=HOT_DAYS - 1)
+    key = f"search:hot:{since.isoformat()}:{limit}"
+    cached = await ctx.cache.get(key)
+    if cached is not None:
+        return [(q, n) for q, n in json.loads(cached)]
+    total = func.sum(LoggedQueryDay.count).label("total")
+    rows = await uow.session.execute(
+        select(LoggedQueryDay.query, total)
+        .where(LoggedQueryDay.day >= since)
+        .group_by(LoggedQueryDay.query)
+        .order_by(total.desc(), LoggedQueryDay.query)
+        .limit(limit)
+    )
+    hot = [(query, int(n)) for query, n in rows.all()]
+    await ctx.cache.set(key, json.dumps(hot, ensure_ascii=False).encode(), HOT_CACHE_SECONDS)
+    return hot
+
+
+@dataclass
+class Suggestion:
+    text: str
+    kind: str  # "query" (what others searched) or "product" (a product title)
+    product_id: str | None = None
+
+
+async def suggest(uow: UnitOfWork, ctx: AppContext, q: str, *, limit: int = 10) -> list[Suggestion]:
+    """Autocomplete: popular queries, then product titles, that start with what was typed
+    (in characters, in pinyin or in initials: 华 / hua / hw → 华为手机)."""
+    cleaned = text.clean_query(q)
+    if not cleaned:
+        return []
+    generation, _ = await read_state(uow)
+    digest = hashlib.sha256(cleaned.encode()).hexdigest()[:40]
+    key = f"search:suggest:{generation}:{limit}:{digest}"
+    cached = await ctx.cache.get(key)
+    if cached is not None:
+        return [Suggestion(**s) for s in json.loads(cached)]
+    await text.ready()
+    compact = cleaned.replace(" ", "")
+    popular = await uow.session.scalars(
+        select(LoggedQuery.query)
+        .where(
+            or_(
+                LoggedQuery.query.like(f"{cleaned}%"),
+                LoggedQuery.pinyin.like(f"{compact}%"),
+                LoggedQuery.initials.like(f"{compact}%"),
+            )
+        )
+        .order_by(LoggedQuery.total_count.desc(), LoggedQuery.query)
+        .limit(limit)
+    )
+    out: dict[str, Suggestion] = {}
+    for query in popular:
+        out.setdefault(query, Suggestion(query, "query"))
+    engine = engine_for(uow.database.dialect)
+    for product_id, title in await engine.suggest(uow, text.prefix_query(cleaned), limit):
+        out.setdefault(title, Suggestion(title, "product", product_id))
+    suggestions = list(out.values())[:limit]
+    await ctx.cache.set(
+        key,
+        json.dumps([asdict(s) for s in suggestions], ensure_ascii=False).encode(),
+        SUGGEST_CACHE_SECONDS,
+    )
+    return suggestions
