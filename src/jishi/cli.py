@@ -93,8 +93,15 @@ def demo(
                 people = progress.add_task("accounts and shops", total=demo_steps())
                 logins = await load_demo(ctx, lambda what: progress.advance(people))
                 catalog = progress.add_task("products", total=products)
-                added = await load_demo_catalog(ctx, products, lambda n: progress.advance(catalog, n))
+                index = progress.add_task("search index", total=None)
+                added = await load_demo_catalog(
+                    ctx,
+                    products,
+                    advance=lambda n: progress.advance(catalog, n),
+                    indexed=lambda n: progress.advance(index, n),
+                )
                 progress.update(catalog, completed=products)
+                progress.update(index, total=added, completed=added)
         finally:
             await ctx.close()
         table = Table(title="Demo logins 演示账号")

@@ -97,17 +97,24 @@ async def demo_shop_ids(ctx: AppContext) -> dict[str, str]:
 
 
 async def load_demo_catalog(
-    ctx: AppContext, products: int, advance: Callable[[int], None] = lambda n: None
+    ctx: AppContext,
+    products: int,
+    advance: Callable[[int], None] = lambda n: None,
+    indexed: Callable[[int], None] = lambda n: None,
 ) -> int:
     """Make sure the demo shops sell at least ``products`` products; returns how many were added."""
     from jishi.catalog import demo as catalog_demo
+    from jishi.search.indexer import index_products
 
     shops = await demo_shop_ids(ctx)
     leaves = await catalog_demo.ensure_tree(ctx)
     brands = await catalog_demo.ensure_brands(ctx)
     missing = max(0, products - await catalog_demo.product_count(ctx, list(shops.values())))
     if missing:
-        await catalog_demo.generate_products(ctx, shops, leaves, brands, missing, advance=advance)
+        created = await catalog_demo.generate_products(ctx, shops, leaves, brands, missing, advance=advance)
+        for start in range(0, len(created), 1000):  # bulk inserts publish no events: index here
+            await index_products(ctx.database, created[start : start + 1000])
+            indexed(len(created[start : start + 1000]))
     return missing
 
 

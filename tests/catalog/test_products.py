@@ -8,6 +8,7 @@ import httpx
 
 from jishi.catalog import service
 from jishi.core.context import AppContext
+from jishi.core.events import OutboxDispatcher
 from tests.catalog.helpers import API, create_product, phone_body, phone_category
 from tests.conftest import Account, QueryCounter, open_shop
 
@@ -223,6 +224,9 @@ async def test_product_page_shows_its_media_and_deleting_a_draft_removes_files(
     assert set(page["media"][0]["urls"]) == {"original", "large", "medium", "thumb"}
     listed = (await client.get(f"{API}/shops/{shop_id}/products", headers=owner.headers)).json()["items"]
     assert listed[0]["image_url"] == page["media"][0]["urls"]["thumb"]
+    await OutboxDispatcher(app_ctx.database).dispatch_pending()  # index the published product
+    found = (await client.get(f"{API}/products", params={"q": "华为"})).json()["items"]
+    assert [(p["id"], p["image_url"]) for p in found] == [(product["id"], page["media"][0]["urls"]["medium"])]
 
     draft = await create_product(client, owner, shop_id, phone_body(leaf_id, title="草稿带图"))
     draft_base = f"{API}/shops/{shop_id}/products/{draft['id']}"

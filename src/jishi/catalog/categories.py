@@ -253,6 +253,9 @@ async def update_brand(uow: UnitOfWork, brand_id: str, changes: dict[str, Any]) 
     for attr in ("name_en", "description", "is_enabled"):
         if changes.get(attr) is not None:
             setattr(brand, attr, changes[attr])
+    # Products show and are found by their brand's name: re-index them.
+    for product_id in await uow.session.scalars(select(Product.id).where(Product.brand_id == brand_id)):
+        uow.publish("product.changed", {"product_id": product_id})
     await uow.commit()
     return brand
 

@@ -211,7 +211,22 @@ async def search_products(
         await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
     if cleaned and params.cursor is None and page.items:
         await _remember_query(ctx, uow.database, cleaned, client)
-    return page
+    return await _with_images(uow, ctx, page)
+
+
+async def _with_images(uow: UnitOfWork, ctx: AppContext, page: SearchPage) -> SearchPage:
+    """Main-image URLs are added after the cache (one query a page), so a new picture
+    shows at once without invalidating cached result pages."""
+    from jishi.catalog import media_service
+
+    images = await media_service.main_image_urls(uow, ctx.storage, [item.id for item in page.items])
+    if not images:
+        return page
+    items = [
+        replace(item, image_url=images[item.id].get("medium")) if item.id in images else item
+        for item in page.items
+    ]
+    return replace(page, items=items)
 
 
 async def _search(uow: UnitOfWork, params: SearchParams, synonyms_version: int) -> SearchPage:
