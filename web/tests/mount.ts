@@ -31,6 +31,25 @@ export async function mountView(view: Component, path = '/') {
   return { wrapper, router, pinia }
 }
 
+/** Mount a component with props and the app's plugins, the router at `path`. */
+export async function mountWith<P extends Record<string, unknown>>(
+  component: Component,
+  props: P,
+  path = '/',
+  before?: () => void,
+) {
+  setLocale('zh-CN')
+  configureHttp({ getLocale: currentLocale, onUnauthorized: () => {} })
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  before?.()
+  const router: Router = createRouter({ history: createMemoryHistory(), routes: stubbed(routes) })
+  await router.push(path)
+  const wrapper = mount(component, { props, global: { plugins: [pinia, i18n, router] }, attachTo: document.body })
+  await settle()
+  return { wrapper, router, pinia }
+}
+
 /**
  * Let promises, Element Plus's async validation and re-renders finish. Form items show their
  * message through a 100 ms debounce, hence the short wait at the end.

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from jishi.accounts.deps import PlatformAdmin
 from jishi.catalog import categories, importing, media_service, schemas, service
-from jishi.catalog.models import Category, Product, Sku
+from jishi.catalog.models import Brand, Category, Product, Sku
 from jishi.core.errors import AppError, FieldError, NotFound
 from jishi.core.http import Ctx, Locale, Uow
 from jishi.core.pagination import CursorParam, Limit, Page
@@ -37,8 +37,10 @@ def _sku_out(s: Sku) -> schemas.SkuOut:
     )
 
 
-def _product_out(p: Product, skus: list[Sku]) -> schemas.ProductOut:
+async def _product_out(uow: Uow, p: Product, skus: list[Sku]) -> schemas.ProductOut:
+    brand = await uow.session.get(Brand, p.brand_id) if p.brand_id else None
     return schemas.ProductOut(
+        brand=_brand_out(brand) if brand else None,
         id=p.id,
         shop_id=p.shop_id,
         title=p.title,
@@ -140,7 +142,7 @@ async def delete_category(category_id: str, _: PlatformAdmin, uow: Uow, ctx: Ctx
 # ---- brands (品牌) -------------------------------------------------------------------------
 
 
-def _brand_out(b: Any) -> schemas.BrandOut:
+def _brand_out(b: Brand) -> schemas.BrandOut:
     return schemas.BrandOut(
         id=b.id, name=b.name, name_en=b.name_en, description=b.description, is_enabled=b.is_enabled
     )
@@ -157,6 +159,14 @@ async def list_brands(
         uow, q=q, include_disabled=False, limit=limit, cursor=cursor
     )
     return Page(items=[_brand_out(b) for b in brands], next_cursor=next_cursor)
+
+
+@router.get("/brands/{brand_id}", response_model=schemas.BrandOut)
+async def get_brand(brand_id: str, uow: Uow) -> schemas.BrandOut:
+    brand = await uow.session.get(Brand, brand_id)
+    if brand is None:
+        raise NotFound()
+    return _brand_out(brand)
 
 
 @admin_router.get("/brands", response_model=Page[schemas.BrandOut])
@@ -207,7 +217,7 @@ async def create_product(body: schemas.ProductIn, access: ActiveShopMember, uow:
         specs=_specs(body.specs),
         skus=_drafts(body.skus),
     )
-    return _product_out(product, skus)
+    return await _product_out(uow, product, skus)
 
 
 @router.get("/shops/{shop_id}/products", response_model=Page[schemas.ProductListItem])
@@ -244,7 +254,7 @@ async def list_shop_products(
 @router.get("/shops/{shop_id}/products/{product_id}", response_model=schemas.ProductOut)
 async def get_shop_product(product_id: str, access: ShopMemberAccess, uow: Uow) -> schemas.ProductOut:
     product = await service.get_shop_product(uow, access.shop.id, product_id)
-    return _product_out(product, await service.product_skus(uow, product.id))
+    return await _product_out(uow, product, await service.product_skus(uow, product.id))
 
 
 @router.patch("/shops/{shop_id}/products/{product_id}", response_model=schemas.ProductOut)
@@ -253,7 +263,7 @@ async def update_product(
 ) -> schemas.ProductOut:
     product = await service.get_shop_product(uow, access.shop.id, product_id)
     product = await service.update_product(uow, ctx, product, body.model_dump(exclude_unset=True))
-    return _product_out(product, await service.product_skus(uow, product.id))
+    return await _product_out(uow, product, await service.product_skus(uow, product.id))
 
 
 @router.put("/shops/{shop_id}/products/{product_id}/skus", response_model=schemas.ProductOut)
@@ -263,7 +273,7 @@ async def replace_skus(
     """Replace the spec/SKU matrix (规格矩阵); unchanged combinations keep their SKU ids."""
     product = await service.get_shop_product(uow, access.shop.id, product_id)
     skus = await service.replace_skus(uow, ctx, product, _specs(body.specs), _drafts(body.skus))
-    return _product_out(product, skus)
+    return await _product_out(uow, product, skus)
 
 
 @router.delete("/shops/{shop_id}/products/{product_id}", status_code=status.HTTP_204_NO_CONTENT)

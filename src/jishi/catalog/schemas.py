@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -54,6 +54,16 @@ class CategoryUpdateIn(StrictBody):
     is_enabled: bool | None = None
 
 
+class SpecTemplateOut(BaseModel):
+    name: str
+    options: list[str]
+
+
+class ProductSpecOut(BaseModel):
+    name: str
+    values: list[str]
+
+
 class CategoryOut(BaseModel):
     id: str
     name: str
@@ -61,7 +71,7 @@ class CategoryOut(BaseModel):
     level: int
     sort_order: int
     is_enabled: bool
-    spec_template: list[dict[str, Any]]
+    spec_template: list[SpecTemplateOut]
 
 
 class CategoryNode(CategoryOut):
@@ -179,8 +189,9 @@ class ProductOut(BaseModel):
     status: ProductStatus
     category_id: str
     brand_id: str | None
+    brand: BrandOut | None
     description: str
-    specs: list[dict[str, Any]]
+    specs: list[ProductSpecOut]
     skus: list[SkuOut]
     price_min_fen: int
     price_max_fen: int
@@ -203,13 +214,20 @@ class ProductListItem(BaseModel):
     updated_at: datetime
 
 
+class PageMediaUrls(BaseModel):
+    original: str
+    large: str | None = None
+    medium: str | None = None
+    thumb: str | None = None
+
+
 class PageMediaOut(BaseModel):
     id: str
     kind: Literal["image", "video"]
     is_main: bool
     width: int | None
     height: int | None
-    urls: dict[str, str]
+    urls: PageMediaUrls
 
 
 class ProductDetailOut(BaseModel):
@@ -225,7 +243,7 @@ class ProductDetailOut(BaseModel):
     breadcrumb: list[CategoryOut]
     brand: BrandOut | None
     description: str
-    specs: list[dict[str, Any]]
+    specs: list[ProductSpecOut]
     skus: list[PublicSkuOut]
     price_fen: int
     price_min_fen: int

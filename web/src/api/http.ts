@@ -15,7 +15,8 @@ export const CSRF_HEADER = 'X-CSRF-Token'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type QueryValue = string | number | boolean | null | undefined
-export type Query = Record<string, QueryValue>
+/** A repeatable parameter (`brand_id=a&brand_id=b`) is given as an array. */
+export type Query = Record<string, QueryValue | readonly QueryValue[]>
 
 export interface FieldError {
   field: string
@@ -98,8 +99,11 @@ export function buildUrl(path: string, query?: Query): string {
   let url = API_BASE + path
   if (query) {
     const params = new URLSearchParams()
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
+    for (const [key, raw] of Object.entries(query)) {
+      const values: readonly QueryValue[] = Array.isArray(raw) ? raw : [raw as QueryValue]
+      for (const value of values) {
+        if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
+      }
     }
     const qs = params.toString()
     if (qs) url += `?${qs}`
@@ -119,9 +123,9 @@ function isAuthPath(path: string): boolean {
   return path.startsWith('/auth/')
 }
 
-async function send(path: string, options: RequestOptions): Promise<Response> {
+async function send(path: string, options: RequestOptions, accept = 'application/json'): Promise<Response> {
   const method = options.method ?? 'GET'
-  const headers = new Headers({ Accept: 'application/json', 'Accept-Language': config.getLocale() })
+  const headers = new Headers({ Accept: accept, 'Accept-Language': config.getLocale() })
   if (options.body !== undefined) headers.set('Content-Type', 'application/json')
   if (isUnsafe(method)) {
     const token = readCookie(CSRF_COOKIE)
@@ -186,16 +190,125 @@ export function refreshSession(): Promise<boolean> {
   return refreshing
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  let response = await send(path, options)
+/** Send, and on a 401 renew the session once and send again. */
+async function sendWithRefresh(path: string, options: RequestOptions, accept?: string): Promise<Response> {
+  let response = await send(path, options, accept)
   if (response.status === 401 && !isAuthPath(path)) {
-    if (await refreshSession()) response = await send(path, options)
+    if (await refreshSession()) response = await send(path, options, accept)
     if (response.status === 401) {
       const error = await toApiError(response)
       config.onUnauthorized()
       throw error
     }
   }
+  if (!response.ok) throw await toApiError(response)
+  return response
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return parse<T>(await sendWithRefresh(path, options))
+}
+
+/** A file the API answers (e.g. an import template), with the name from Content-Disposition. */
+export interface Download {
+  blob: Blob
+  filename: string | null
+}
+
+export function filenameFrom(disposition: string | null): string | null {
+  if (!disposition) return null
+  const star = /filename\*=(?:UTF-8'')?([^;]+)/i.exec(disposition)
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''))
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  const plain = /filename="?([^";]+)"?/i.exec(disposition)
+  return plain?.[1]?.trim() ?? null
+}
+
+export async function download(path: string, query?: Query): Promise<Download> {
+  const response = await sendWithRefresh(path, { method: 'GET', query }, '*/*')
+  return { blob: await response.blob(), filename: filenameFrom(response.headers.get('Content-Disposition')) }
+}
+
+/** Hand a downloaded file to the browser as a "save as". */
+export function saveDownload({ blob, filename }: Download, fallbackName: string): void {
+  const url = URL.createObjectURL(blob)
+  const link = document.createElement('a')
+  link.href = url
+  link.download = filename ?? fallbackName
+  document.body.appendChild(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+export interface UploadProgress {
+  loaded: number
+  total: number
+  /** 0–100, whole numbers. */
+  percent: number
+}
+
+export interface UploadOptions {
+  /** Multipart field name of the file (the API uses `file`). */
+  field?: string
+  onProgress?: (progress: UploadProgress) => void
+  signal?: AbortSignal
+}
+
+function xhrSend(path: string, file: Blob, filename: string, options: UploadOptions): Promise<XMLHttpRequest> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', buildUrl(path))
+    xhr.withCredentials = true
+    xhr.setRequestHeader('Accept', 'application/json')
+    xhr.setRequestHeader('Accept-Language', config.getLocale())
+    const token = readCookie(CSRF_COOKIE)
+    if (token) xhr.setRequestHeader(CSRF_HEADER, token)
+    xhr.upload.onprogress = (event) => {
+      if (!event.lengthComputable || !options.onProgress) return
+      const percent = event.total > 0 ? Math.min(100, Math.floor((event.loaded * 100) / event.total)) : 0
+      options.onProgress({ loaded: event.loaded, total: event.total, percent })
+    }
+    xhr.onload = () => resolve(xhr)
+    xhr.onerror = () => reject(new ApiError({ status: 0, code: NETWORK_ERROR, detail: '' }))
+    xhr.onabort = () => reject(new DOMException('Upload aborted', 'AbortError'))
+    options.signal?.addEventListener('abort', () => xhr.abort(), { once: true })
+    const form = new FormData()
+    form.append(options.field ?? 'file', file, filename)
+    xhr.send(form)
+  })
+}
+
+function xhrResponse(xhr: XMLHttpRequest): Response {
+  const status = xhr.status === 0 ? 599 : xhr.status
+  const body = status === 204 || status === 205 ? null : xhr.responseText
+  return new Response(body, {
+    status,
+    headers: { 'Content-Type': xhr.getResponseHeader('Content-Type') ?? 'application/json' },
+  })
+}
+
+/**
+ * Upload one file as multipart/form-data with upload progress (fetch cannot report it, so this
+ * uses XMLHttpRequest). Same cookies, CSRF header, language and error handling as {@link request}.
+ */
+export async function upload<T>(path: string, file: File | Blob, options: UploadOptions = {}): Promise<T> {
+  const filename = file instanceof File ? file.name : 'upload'
+  let xhr = await xhrSend(path, file, filename, options)
+  if (xhr.status === 401) {
+    if (await refreshSession()) xhr = await xhrSend(path, file, filename, options)
+    if (xhr.status === 401) {
+      const error = await toApiError(xhrResponse(xhr))
+      config.onUnauthorized()
+      throw error
+    }
+  }
+  const response = xhrResponse(xhr)
   if (!response.ok) throw await toApiError(response)
   return parse<T>(response)
 }

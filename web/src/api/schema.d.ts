@@ -78,6 +78,48 @@ export interface paths {
         patch: operations["update_category_api_v1_admin_categories__category_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/search/synonyms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Synonyms */
+        get: operations["list_synonyms_api_v1_admin_search_synonyms_get"];
+        put?: never;
+        /**
+         * Create Synonym
+         * @description Add a group of equivalent terms (手机, 移动电话): a search for one finds all.
+         */
+        post: operations["create_synonym_api_v1_admin_search_synonyms_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/search/synonyms/{synonym_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Synonym
+         * @description Replace the terms of a group.
+         */
+        put: operations["update_synonym_api_v1_admin_search_synonyms__synonym_id__put"];
+        post?: never;
+        /** Delete Synonym */
+        delete: operations["delete_synonym_api_v1_admin_search_synonyms__synonym_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/shops": {
         parameters: {
             query?: never;
@@ -255,6 +297,23 @@ export interface paths {
         };
         /** List Brands */
         get: operations["list_brands_api_v1_brands_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brands/{brand_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Brand */
+        get: operations["get_brand_api_v1_brands__brand_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -479,6 +538,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Products
+         * @description Search the products buyers can see (on sale, in active shops).
+         *
+         *     Relevance blends text relevance with sales and rating; the other sorts break ties by id.
+         */
+        get: operations["search_products_api_v1_products_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{product_id}": {
         parameters: {
             query?: never;
@@ -491,6 +572,46 @@ export interface paths {
          * @description An on-sale product of an active shop; anything else is 404. Cached for at most a second.
          */
         get: operations["product_detail_api_v1_products__product_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/hot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hot
+         * @description The most searched queries of the last seven days (热搜).
+         */
+        get: operations["hot_api_v1_search_hot_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest
+         * @description Autocomplete from popular queries and product titles, by characters, pinyin or initials.
+         */
+        get: operations["suggest_api_v1_search_suggest_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -697,6 +818,93 @@ export interface paths {
         patch: operations["update_product_api_v1_shops__shop_id__products__product_id__patch"];
         trace?: never;
     };
+    "/api/v1/shops/{shop_id}/products/{product_id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Image
+         * @description Add an image (商品图) as the product's last; the first image becomes the main image.
+         *
+         *     The file is judged by its content; it is stored re-encoded without metadata (EXIF,
+         *     GPS), upright, with WebP thumbnails of 800, 400 and 160 px on the long side.
+         */
+        post: operations["upload_image_api_v1_shops__shop_id__products__product_id__images_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}/images/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reorder Images
+         * @description Reorder every image at once (e.g. after a drag and drop); answers the new list.
+         */
+        put: operations["reorder_images_api_v1_shops__shop_id__products__product_id__images_order_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Media
+         * @description The product's images in order, then its video (if any).
+         */
+        get: operations["list_media_api_v1_shops__shop_id__products__product_id__media_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}/media/{media_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Media
+         * @description Delete an image or the video, with its files.
+         */
+        delete: operations["delete_media_api_v1_shops__shop_id__products__product_id__media__media_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Media
+         * @description Move an image and/or make it the main image (主图).
+         */
+        patch: operations["update_media_api_v1_shops__shop_id__products__product_id__media__media_id__patch"];
+        trace?: never;
+    };
     "/api/v1/shops/{shop_id}/products/{product_id}/off-shelf": {
         parameters: {
             query?: never;
@@ -745,6 +953,26 @@ export interface paths {
          */
         put: operations["replace_skus_api_v1_shops__shop_id__products__product_id__skus_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/products/{product_id}/video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Video
+         * @description Set the product's video (商品视频), replacing the one it had.
+         */
+        post: operations["upload_video_api_v1_shops__shop_id__products__product_id__video_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -893,6 +1121,15 @@ export interface components {
              */
             file: string;
         };
+        /** BrandFacet */
+        BrandFacet: {
+            /** Count */
+            count: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** BrandIn */
         BrandIn: {
             /**
@@ -951,9 +1188,18 @@ export interface components {
             /** Sort Order */
             sort_order: number;
             /** Spec Template */
-            spec_template: {
-                [key: string]: unknown;
-            }[];
+            spec_template: components["schemas"]["SpecTemplateOut"][];
+        };
+        /** CategoryFacet */
+        CategoryFacet: {
+            /** Count */
+            count: number;
+            /** Id */
+            id: string;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
         };
         /** CategoryIn */
         CategoryIn: {
@@ -992,9 +1238,7 @@ export interface components {
             /** Sort Order */
             sort_order: number;
             /** Spec Template */
-            spec_template: {
-                [key: string]: unknown;
-            }[];
+            spec_template: components["schemas"]["SpecTemplateOut"][];
         };
         /** CategoryOut */
         CategoryOut: {
@@ -1011,9 +1255,7 @@ export interface components {
             /** Sort Order */
             sort_order: number;
             /** Spec Template */
-            spec_template: {
-                [key: string]: unknown;
-            }[];
+            spec_template: components["schemas"]["SpecTemplateOut"][];
         };
         /** CategoryUpdateIn */
         CategoryUpdateIn: {
@@ -1035,6 +1277,32 @@ export interface components {
             sort_order?: number | null;
             /** Spec Template */
             spec_template?: components["schemas"]["SpecTemplateItem"][] | null;
+        };
+        /** FacetsOut */
+        FacetsOut: {
+            /** Brands */
+            brands: components["schemas"]["BrandFacet"][];
+            /** Categories */
+            categories: components["schemas"]["CategoryFacet"][];
+            /** Price Ranges */
+            price_ranges: components["schemas"]["PriceRangeFacet"][];
+            /** Specs */
+            specs: components["schemas"]["SpecFacet"][];
+        };
+        /** HotQueryOut */
+        HotQueryOut: {
+            /** Count */
+            count: number;
+            /** Query */
+            query: string;
+        };
+        /** ImageOrderIn */
+        ImageOrderIn: {
+            /**
+             * Media Ids
+             * @description Every image id of the product, in the new order
+             */
+            media_ids: string[];
         };
         /** ImportReportOut */
         ImportReportOut: {
@@ -1114,6 +1382,84 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** MediaOut */
+        MediaOut: {
+            /** Byte Size */
+            byte_size: number;
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Height */
+            height: number | null;
+            /** Id */
+            id: string;
+            /**
+             * Is Main
+             * @description The product's main image (主图), shown in lists and search
+             */
+            is_main: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "image" | "video";
+            /**
+             * Position
+             * @description Order among the product's images, from 0; 0 for the video
+             */
+            position: number;
+            /** Product Id */
+            product_id: string;
+            urls: components["schemas"]["MediaUrls"];
+            /**
+             * Width
+             * @description Of the original, after EXIF orientation; null for a video
+             */
+            width: number | null;
+        };
+        /** MediaUpdateIn */
+        MediaUpdateIn: {
+            /**
+             * Is Main
+             * @description Make this image the main image
+             */
+            is_main?: true | null;
+            /**
+             * Position
+             * @description Move the image here (0 is first; past the end means last)
+             */
+            position?: number | null;
+        };
+        /**
+         * MediaUrls
+         * @description Public addresses of the files; they never change content, so clients may cache them.
+         */
+        MediaUrls: {
+            /**
+             * Large
+             * @description WebP, long side at most 800 px (images only)
+             */
+            large?: string | null;
+            /**
+             * Medium
+             * @description WebP, long side at most 400 px (images only)
+             */
+            medium?: string | null;
+            /**
+             * Original
+             * @description The cleaned original (image) or the MP4 (video)
+             */
+            original: string;
+            /**
+             * Thumb
+             * @description WebP, long side at most 160 px (images only)
+             */
+            thumb?: string | null;
+        };
         /** MemberOut */
         MemberOut: {
             /** Email */
@@ -1170,6 +1516,34 @@ export interface components {
             /** Nickname */
             nickname: string;
         };
+        /** PageMediaOut */
+        PageMediaOut: {
+            /** Height */
+            height: number | null;
+            /** Id */
+            id: string;
+            /** Is Main */
+            is_main: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "image" | "video";
+            urls: components["schemas"]["PageMediaUrls"];
+            /** Width */
+            width: number | null;
+        };
+        /** PageMediaUrls */
+        PageMediaUrls: {
+            /** Large */
+            large?: string | null;
+            /** Medium */
+            medium?: string | null;
+            /** Original */
+            original: string;
+            /** Thumb */
+            thumb?: string | null;
+        };
         /** Page[AddressOut] */
         Page_AddressOut_: {
             /** Items */
@@ -1191,10 +1565,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[HotQueryOut] */
+        Page_HotQueryOut_: {
+            /** Items */
+            items: components["schemas"]["HotQueryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[InvitationOut] */
         Page_InvitationOut_: {
             /** Items */
             items: components["schemas"]["InvitationOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MediaOut] */
+        Page_MediaOut_: {
+            /** Items */
+            items: components["schemas"]["MediaOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1233,12 +1621,38 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[SuggestionOut] */
+        Page_SuggestionOut_: {
+            /** Items */
+            items: components["schemas"]["SuggestionOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SynonymOut] */
+        Page_SynonymOut_: {
+            /** Items */
+            items: components["schemas"]["SynonymOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** PasswordChangeIn */
         PasswordChangeIn: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PriceRangeFacet */
+        PriceRangeFacet: {
+            /** Count */
+            count: number;
+            /**
+             * Max Fen
+             * @description Exclusive; null: no upper bound
+             */
+            max_fen: number | null;
+            /** Min Fen */
+            min_fen: number;
         };
         /**
          * Problem
@@ -1288,6 +1702,8 @@ export interface components {
             in_stock: boolean;
             /** Market Price Fen */
             market_price_fen: number | null;
+            /** Media */
+            media: components["schemas"]["PageMediaOut"][];
             /** Price Fen */
             price_fen: number;
             /** Price Max Fen */
@@ -1306,14 +1722,49 @@ export interface components {
             /** Skus */
             skus: components["schemas"]["PublicSkuOut"][];
             /** Specs */
-            specs: {
-                [key: string]: unknown;
-            }[];
+            specs: components["schemas"]["ProductSpecOut"][];
             /**
              * Status
              * @enum {string}
              */
             status: "draft" | "on_sale" | "off_shelf";
+            /** Subtitle */
+            subtitle: string;
+            /** Title */
+            title: string;
+        };
+        /** ProductHitOut */
+        ProductHitOut: {
+            /** Brand Id */
+            brand_id: string | null;
+            /** Brand Name */
+            brand_name: string;
+            /** Category Id */
+            category_id: string;
+            /**
+             * Highlight
+             * @description The title, HTML-escaped, with <em>…</em> around matched words
+             */
+            highlight: string;
+            /** Id */
+            id: string;
+            /** Image Url */
+            image_url: string | null;
+            /** In Stock */
+            in_stock: boolean;
+            /**
+             * Price Fen
+             * @description The lowest SKU price
+             */
+            price_fen: number;
+            /** Price Max Fen */
+            price_max_fen: number;
+            /** Rating Avg */
+            rating_avg: number;
+            /** Sales Count */
+            sales_count: number;
+            /** Shop Id */
+            shop_id: string;
             /** Subtitle */
             subtitle: string;
             /** Title */
@@ -1346,6 +1797,8 @@ export interface components {
         ProductListItem: {
             /** Id */
             id: string;
+            /** Image Url */
+            image_url: string | null;
             /** Price Fen */
             price_fen: number;
             /** Price Max Fen */
@@ -1372,6 +1825,7 @@ export interface components {
          * @description A product as its shop sees it (any status).
          */
         ProductOut: {
+            brand: components["schemas"]["BrandOut"] | null;
             /** Brand Id */
             brand_id: string | null;
             /** Category Id */
@@ -1398,9 +1852,7 @@ export interface components {
             /** Skus */
             skus: components["schemas"]["SkuOut"][];
             /** Specs */
-            specs: {
-                [key: string]: unknown;
-            }[];
+            specs: components["schemas"]["ProductSpecOut"][];
             /**
              * Status
              * @enum {string}
@@ -1418,8 +1870,24 @@ export interface components {
              */
             updated_at: string;
         };
+        /** ProductSearchOut */
+        ProductSearchOut: {
+            /** @description With facets=true */
+            facets?: components["schemas"]["FacetsOut"] | null;
+            /** Items */
+            items: components["schemas"]["ProductHitOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** ProductSpecIn */
         ProductSpecIn: {
+            /** Name */
+            name: string;
+            /** Values */
+            values: string[];
+        };
+        /** ProductSpecOut */
+        ProductSpecOut: {
             /** Name */
             name: string;
             /** Values */
@@ -1629,6 +2097,13 @@ export interface components {
             /** Weight G */
             weight_g?: number | null;
         };
+        /** SpecFacet */
+        SpecFacet: {
+            /** Name */
+            name: string;
+            /** Values */
+            values: components["schemas"]["SpecValueFacet"][];
+        };
         /** SpecTemplateItem */
         SpecTemplateItem: {
             /** Name */
@@ -1639,6 +2114,20 @@ export interface components {
              */
             options?: string[];
         };
+        /** SpecTemplateOut */
+        SpecTemplateOut: {
+            /** Name */
+            name: string;
+            /** Options */
+            options: string[];
+        };
+        /** SpecValueFacet */
+        SpecValueFacet: {
+            /** Count */
+            count: number;
+            /** Value */
+            value: string;
+        };
         /** StatusOut */
         StatusOut: {
             /** Id */
@@ -1648,6 +2137,40 @@ export interface components {
              * @enum {string}
              */
             status: "draft" | "on_sale" | "off_shelf";
+        };
+        /** SuggestionOut */
+        SuggestionOut: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "query" | "product";
+            /** Product Id */
+            product_id: string | null;
+            /** Text */
+            text: string;
+        };
+        /** SynonymIn */
+        SynonymIn: {
+            /** Terms */
+            terms: string[];
+        };
+        /** SynonymOut */
+        SynonymOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Terms */
+            terms: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** TokenOut */
         TokenOut: {
@@ -1907,6 +2430,137 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CategoryOut"];
                 };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_synonyms_api_v1_admin_search_synonyms_get: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SynonymOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_synonym_api_v1_admin_search_synonyms_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SynonymIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_synonym_api_v1_admin_search_synonyms__synonym_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                synonym_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SynonymIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_synonym_api_v1_admin_search_synonyms__synonym_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                synonym_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description A problem (application/problem+json) */
             "4XX": {
@@ -2234,6 +2888,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_BrandOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_brand_api_v1_brands__brand_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                brand_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -2698,6 +3383,56 @@ export interface operations {
             };
         };
     };
+    search_products_api_v1_products_get: {
+        parameters: {
+            query?: {
+                /** @description Words, pinyin or initials (华为手机, shouji, sj) */
+                q?: string | null;
+                /** @description This category and every one below it */
+                category_id?: string | null;
+                shop_id?: string | null;
+                /** @description Repeatable: any of */
+                brand_id?: string[] | null;
+                price_min_fen?: number | null;
+                price_max_fen?: number | null;
+                /** @description true: only products with stock */
+                in_stock?: boolean;
+                /** @description Repeatable name:value (颜色:黑); values of one name: any of */
+                spec?: string[] | null;
+                sort?: "relevance" | "sales" | "price_asc" | "price_desc" | "newest" | "rating";
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+                /** @description Also count categories, brands, price ranges, specs */
+                facets?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductSearchOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     product_detail_api_v1_products__product_id__get: {
         parameters: {
             query?: never;
@@ -2716,6 +3451,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hot_api_v1_search_hot_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HotQueryOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suggest_api_v1_search_suggest_get: {
+        parameters: {
+            query: {
+                /** @description What has been typed so far */
+                q: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SuggestionOut_"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -3256,6 +4055,184 @@ export interface operations {
             };
         };
     };
+    upload_image_api_v1_shops__shop_id__products__product_id__images_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A JPEG, PNG or WebP image, at most 10 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reorder_images_api_v1_shops__shop_id__products__product_id__images_order_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageOrderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MediaOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_media_api_v1_shops__shop_id__products__product_id__media_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MediaOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_media_api_v1_shops__shop_id__products__product_id__media__media_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                media_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_media_api_v1_shops__shop_id__products__product_id__media__media_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                media_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     take_off_shelf_api_v1_shops__shop_id__products__product_id__off_shelf_post: {
         parameters: {
             query?: never;
@@ -3343,6 +4320,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_video_api_v1_shops__shop_id__products__product_id__video_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description An MP4 video, at most 100 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
                 };
             };
             /** @description A problem (application/problem+json) */

@@ -5,7 +5,7 @@
  * the backend writes openapi.json with `jishi openapi`. Never edit schema.d.ts by hand:
  * regenerate it, and let the type check show what changed.
  */
-import type { components } from './schema'
+import type { components, operations } from './schema'
 
 type Schemas = components['schemas']
 
@@ -40,3 +40,61 @@ export type InvitationPage = Schemas['Page_InvitationOut_']
 export type MemberPage = Schemas['Page_MemberOut_']
 export type MyShopPage = Schemas['Page_MyShopOut_']
 export type ShopPage = Schemas['Page_ShopOut_']
+
+// ---- catalog ------------------------------------------------------------------------------
+
+export type Category = Schemas['CategoryOut']
+export type CategoryNode = Schemas['CategoryNode']
+export type CategoryDetail = Schemas['CategoryDetailOut']
+export type CategoryCreate = Schemas['CategoryIn']
+export type CategoryUpdate = Schemas['CategoryUpdateIn']
+export type SpecTemplateItem = Schemas['SpecTemplateItem']
+export type Brand = Schemas['BrandOut']
+export type BrandCreate = Schemas['BrandIn']
+export type BrandUpdate = Schemas['BrandUpdateIn']
+export type BrandPage = Schemas['Page_BrandOut_']
+
+export type ProductStatus = Schemas['ProductOut']['status']
+/** A product as its shop sees it. */
+export type ShopProduct = Schemas['ProductOut']
+export type ShopSku = Schemas['SkuOut']
+export type ShopProductListItem = Schemas['ProductListItem']
+export type ShopProductPage = Schemas['Page_ProductListItem_']
+export type ProductCreate = Schemas['ProductIn']
+export type ProductUpdate = Schemas['ProductUpdateIn']
+export type ProductSpecInput = Schemas['ProductSpecIn']
+export type SkuInput = Schemas['SkuIn']
+export type SkuMatrixInput = Schemas['SkuMatrixIn']
+export type SkuUpdate = Schemas['SkuUpdateIn']
+export type ProductStatusResult = Schemas['StatusOut']
+export type ImportReport = Schemas['ImportReportOut']
+export type ImportRowError = Schemas['ImportRowError']
+
+/** The buyer's product page. */
+export type ProductDetail = Schemas['ProductDetailOut']
+export type PublicSku = Schemas['PublicSkuOut']
+
+// ---- media --------------------------------------------------------------------------------
+
+export type Media = Schemas['MediaOut']
+export type MediaUrls = Schemas['MediaUrls']
+export type MediaPage = Schemas['Page_MediaOut_']
+export type MediaUpdate = Schemas['MediaUpdateIn']
+
+// ---- search -------------------------------------------------------------------------------
+
+export type SearchSort = NonNullable<NonNullable<operations['search_products_api_v1_products_get']['parameters']['query']>['sort']>
+export type ProductHit = Schemas['ProductHitOut']
+export type ProductSearchResult = Schemas['ProductSearchOut']
+export type SearchFacets = Schemas['FacetsOut']
+export type CategoryFacet = Schemas['CategoryFacet']
+export type BrandFacet = Schemas['BrandFacet']
+export type PriceRangeFacet = Schemas['PriceRangeFacet']
+export type SpecFacet = Schemas['SpecFacet']
+export type Suggestion = Schemas['SuggestionOut']
+export type SuggestionPage = Schemas['Page_SuggestionOut_']
+export type HotQuery = Schemas['HotQueryOut']
+export type HotQueryPage = Schemas['Page_HotQueryOut_']
+export type Synonym = Schemas['SynonymOut']
+export type SynonymInput = Schemas['SynonymIn']
+export type SynonymPage = Schemas['Page_SynonymOut_']

@@ -12,6 +12,8 @@ declare module 'vue-router' {
     role?: Role
     /** i18n key of the document title. */
     title?: string
+    /** Console menu item to highlight when the page itself is not in the menu. */
+    menu?: string
   }
 }
 
@@ -44,6 +46,31 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/merchant/StaffView.vue'),
         meta: { title: 'merchant.staff.title' },
       },
+      {
+        path: 'products',
+        name: 'merchant-products',
+        component: () => import('@/views/merchant/ProductsView.vue'),
+        meta: { title: 'merchant.products.title' },
+      },
+      {
+        path: 'products/new',
+        name: 'merchant-product-new',
+        component: () => import('@/views/merchant/ProductEditorView.vue'),
+        meta: { title: 'merchant.editor.newTitle', menu: 'merchant-products' },
+      },
+      {
+        path: 'products/:productId/edit',
+        name: 'merchant-product-edit',
+        component: () => import('@/views/merchant/ProductEditorView.vue'),
+        props: true,
+        meta: { title: 'merchant.editor.editTitle', menu: 'merchant-products' },
+      },
+      {
+        path: 'products/import',
+        name: 'merchant-product-import',
+        component: () => import('@/views/merchant/ProductImportView.vue'),
+        meta: { title: 'merchant.import.title' },
+      },
     ],
   },
   {
@@ -58,6 +85,24 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/admin/ShopApplicationsView.vue'),
         meta: { title: 'admin.shops.title' },
       },
+      {
+        path: 'categories',
+        name: 'admin-categories',
+        component: () => import('@/views/admin/CategoriesView.vue'),
+        meta: { title: 'admin.categories.title' },
+      },
+      {
+        path: 'brands',
+        name: 'admin-brands',
+        component: () => import('@/views/admin/BrandsView.vue'),
+        meta: { title: 'admin.brands.title' },
+      },
+      {
+        path: 'search-synonyms',
+        name: 'admin-synonyms',
+        component: () => import('@/views/admin/SynonymsView.vue'),
+        meta: { title: 'admin.synonyms.title' },
+      },
     ],
   },
   {
@@ -65,6 +110,23 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('@/layouts/StorefrontLayout.vue'),
     children: [
       { path: '', name: 'home', component: () => import('@/views/storefront/HomeView.vue') },
+      {
+        path: 'c/:categoryId',
+        name: 'category',
+        component: () => import('@/views/storefront/CategoryView.vue'),
+        props: true,
+      },
+      {
+        path: 'search',
+        name: 'search',
+        component: () => import('@/views/storefront/SearchView.vue'),
+      },
+      {
+        path: 'p/:productId',
+        name: 'product',
+        component: () => import('@/views/storefront/ProductView.vue'),
+        props: true,
+      },
       {
         path: 'shops/:shopId',
         name: 'shop',

@@ -28,3 +28,16 @@ export async function confirmAction(message: string, options: { danger?: boolean
     return false
   }
 }
+
+/** A message that must be read (e.g. why the server refused a change), shown until dismissed. */
+export async function alertMessage(message: string, title?: string): Promise<void> {
+  const { t } = i18n.global
+  try {
+    await ElMessageBox.alert(message, title ?? t('errors.refusedTitle'), {
+      confirmButtonText: t('common.confirm'),
+      type: 'warning',
+    })
+  } catch {
+    // Closed with the × or Escape: nothing to do.
+  }
+}

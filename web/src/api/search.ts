@@ -1,0 +1,44 @@
+import { http } from './http'
+import type { HotQueryPage, ProductSearchResult, SearchSort, SuggestionPage } from './types'
+
+/** Parameters of `GET /products`; arrays are repeated parameters. */
+export interface ProductSearchParams {
+  q?: string
+  category_id?: string
+  shop_id?: string
+  brand_id?: string[]
+  price_min_fen?: number
+  price_max_fen?: number
+  in_stock?: boolean
+  /** `name:value` pairs, e.g. `颜色:黑色`. */
+  spec?: string[]
+  sort?: SearchSort
+  limit?: number
+  cursor?: string | null
+  facets?: boolean
+}
+
+export const searchApi = {
+  products: (params: ProductSearchParams, signal?: AbortSignal) =>
+    http.get<ProductSearchResult>(
+      '/products',
+      {
+        q: params.q,
+        category_id: params.category_id,
+        shop_id: params.shop_id,
+        brand_id: params.brand_id,
+        price_min_fen: params.price_min_fen,
+        price_max_fen: params.price_max_fen,
+        in_stock: params.in_stock ? true : undefined,
+        spec: params.spec,
+        sort: params.sort,
+        limit: params.limit ?? 20,
+        cursor: params.cursor,
+        facets: params.facets ? true : undefined,
+      },
+      signal,
+    ),
+  suggest: (q: string, limit = 10, signal?: AbortSignal) =>
+    http.get<SuggestionPage>('/search/suggest', { q, limit }, signal),
+  hot: (limit = 10) => http.get<HotQueryPage>('/search/hot', { limit }),
+}

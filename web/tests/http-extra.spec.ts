@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { ApiError, buildUrl, configureHttp, CSRF_HEADER, filenameFrom, upload, type UploadProgress } from '@/api/http'
+import { setCookies } from './helpers'
+
+describe('query strings', () => {
+  it('repeat array parameters and skip empty values', () => {
+    expect(buildUrl('/products', { q: '手机', brand_id: ['b1', 'b2'], spec: ['颜色:黑'], in_stock: undefined, cursor: null })).toBe(
+      '/api/v1/products?q=%E6%89%8B%E6%9C%BA&brand_id=b1&brand_id=b2&spec=%E9%A2%9C%E8%89%B2%3A%E9%BB%91',
+    )
+    expect(buildUrl('/products', { brand_id: [] })).toBe('/api/v1/products')
+  })
+
+  it('read file names from Content-Disposition', () => {
+    expect(filenameFrom('attachment; filename="jishi-products.csv"')).toBe('jishi-products.csv')
+    expect(filenameFrom("attachment; filename*=UTF-8''%E5%95%86%E5%93%81.xlsx")).toBe('商品.xlsx')
+    expect(filenameFrom(null)).toBeNull()
+  })
+})
+
+/** A stand-in XMLHttpRequest that answers what the test says and reports upload progress. */
+class FakeXhr {
+  static answers: { status: number; body: unknown }[] = []
+  static sent: FakeXhr[] = []
+  method = ''
+  url = ''
+  headers: Record<string, string> = {}
+  withCredentials = false
+  status = 0
+  responseText = ''
+  body: FormData | null = null
+  upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null }
+  onload: (() => void) | null = null
+  onerror: (() => void) | null = null
+  onabort: (() => void) | null = null
+  open(method: string, url: string) {
+    this.method = method
+    this.url = url
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value
+  }
+  getResponseHeader(name: string) {
+    return name.toLowerCase() === 'content-type' ? 'application/json' : null
+  }
+  abort() {
+    this.onabort?.()
+  }
+  send(body: FormData) {
+    this.body = body
+    FakeXhr.sent.push(this)
+    const answer = FakeXhr.answers.shift() ?? { status: 200, body: {} }
+    setTimeout(() => {
+      this.upload.onprogress?.({ lengthComputable: true, loaded: 50, total: 200 })
+      this.upload.onprogress?.({ lengthComputable: true, loaded: 200, total: 200 })
+      this.status = answer.status
+      this.responseText = JSON.stringify(answer.body)
+      this.onload?.()
+    }, 0)
+  }
+}
+
+describe('uploads', () => {
+  beforeEach(() => {
+    FakeXhr.answers = []
+    FakeXhr.sent = []
+    vi.stubGlobal('XMLHttpRequest', FakeXhr)
+    configureHttp({ getLocale: () => 'en', onUnauthorized: () => {} })
+    setCookies('jishi_csrf=tok123')
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    setCookies()
+  })
+
+  it('send multipart with CSRF, language and cookies, and report progress', async () => {
+    FakeXhr.answers.push({ status: 201, body: { id: 'm1' } })
+    const progress: UploadProgress[] = []
+    const file = new File(['x'.repeat(10)], 'a.jpg', { type: 'image/jpeg' })
+    const result = await upload<{ id: string }>('/shops/s1/products/p1/images', file, { onProgress: (p) => progress.push(p) })
+    expect(result).toEqual({ id: 'm1' })
+    const xhr = FakeXhr.sent[0]!
+    expect([xhr.method, xhr.url, xhr.withCredentials]).toEqual(['POST', '/api/v1/shops/s1/products/p1/images', true])
+    expect(xhr.headers[CSRF_HEADER]).toBe('tok123')
+    expect(xhr.headers['Accept-Language']).toBe('en')
+    expect((xhr.body?.get('file') as File).name).toBe('a.jpg')
+    expect(progress.map((p) => p.percent)).toEqual([25, 100])
+  })
+
+  it('turn problem answers into ApiError', async () => {
+    FakeXhr.answers.push({ status: 413, body: { status: 413, code: 'image_too_large', detail: 'At most 10 MB.' } })
+    const error = await upload('/x', new Blob(['x'])).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect((error as ApiError).code).toBe('image_too_large')
+    expect((error as ApiError).status).toBe(413)
+  })
+})
