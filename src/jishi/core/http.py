@@ -19,17 +19,25 @@ from jishi.core.validation import validation_app_error
 log = structlog.get_logger("jishi.errors")
 
 
-def get_context(request: Request) -> AppContext:
+# Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
+# thread pool, a thread hop per request for what is an attribute read.
+
+
+def context_of(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
 
+async def get_context(request: Request) -> AppContext:
+    return context_of(request)
+
+
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    async with get_context(request).database.uow() as uow:
+    async with context_of(request).database.uow() as uow:
         yield uow
 
 
-def get_locale(request: Request) -> str:
+async def get_locale(request: Request) -> str:
     return negotiate_locale(request.headers.get("accept-language"))
 
 
