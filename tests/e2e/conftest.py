@@ -59,6 +59,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         check=True,
         capture_output=True,
     )
+    subprocess.run([_jishi(), "demo"], env=env, check=True, capture_output=True)  # a catalog to browse
     port = _free_port()
     log = (var / "server.log").open("w")
     server = subprocess.Popen(
@@ -86,6 +87,12 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("jishi serve did not become ready in 30 s")
+
+
+@pytest.fixture(scope="session")
+def demo_server(live_server: LiveServer) -> LiveServer:
+    """The live server; it carries the demo catalog (shops, categories, 500 products)."""
+    return live_server
 
 
 @pytest.fixture(scope="session")
