@@ -78,6 +78,8 @@ async def test_synonym_crud_for_platform_admins(client: httpx.AsyncClient, admin
     assert group["terms"] == ["手机", "移动电话"]
     second = await client.post(path, headers=admin.headers, json={"terms": ["ＴＶ", "电视机"]})
     assert second.json()["terms"] == ["tv", "电视机"]
+    twice = await client.post(path, headers=admin.headers, json={"terms": ["移动电话", "手机"]})
+    assert twice.status_code == 409 and twice.json()["code"] == "synonym_group_exists"
 
     listed = await client.get(path, headers=admin.headers, params={"limit": 1})
     assert [g["id"] for g in listed.json()["items"]] == [second.json()["id"]]

@@ -106,6 +106,7 @@ CATALOG: dict[str, ErrorKind] = {
         "排序列表必须恰好包含该商品的每张图片各一次。",
         "The order must list every image of the product exactly once.",
     ),
+    "synonym_group_exists": ErrorKind(409, "已有相同的同义词组。", "The same synonym group already exists."),
     "invalid_import_file": ErrorKind(422, "导入文件无法读取。", "The import file cannot be read."),
     "idempotency_key_reused": ErrorKind(
         422, "该幂等键已用于另一请求。", "This Idempotency-Key was used with a different request."

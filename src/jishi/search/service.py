@@ -307,11 +307,19 @@ async def list_synonyms(
     return rows[:limit], next_cursor
 
 
+async def _refuse_duplicate_group(uow: UnitOfWork, terms: list[str], exclude_id: str | None) -> None:
+    """The same set of terms twice would only make the list harder to maintain."""
+    wanted = set(terms)
+    for group in await uow.session.scalars(select(SearchSynonym)):
+        if group.id != exclude_id and set(group.terms) == wanted:
+            raise AppError("synonym_group_exists")
+
+
 async def create_synonym(uow: UnitOfWork, admin: Principal, terms: list[str]) -> SearchSynonym:
     now = uow.now()
-    synonym = SearchSynonym(
-        terms=_clean_terms(terms), created_at=now, updated_at=now, updated_by=admin.user_id
-    )
+    cleaned = _clean_terms(terms)
+    await _refuse_duplicate_group(uow, cleaned, exclude_id=None)
+    synonym = SearchSynonym(terms=cleaned, created_at=now, updated_at=now, updated_by=admin.user_id)
     uow.session.add(synonym)
     await bump_generation(uow, synonyms=True)
     await uow.commit()
@@ -324,7 +332,9 @@ async def update_synonym(
     synonym = await uow.session.get(SearchSynonym, synonym_id)
     if synonym is None:
         raise NotFound()
-    synonym.terms = _clean_terms(terms)
+    cleaned = _clean_terms(terms)
+    await _refuse_duplicate_group(uow, cleaned, exclude_id=synonym_id)
+    synonym.terms = cleaned
     synonym.updated_at = uow.now()
     synonym.updated_by = admin.user_id
     await bump_generation(uow, synonyms=True)
