@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -353,7 +354,7 @@ async def _touch_and_commit(uow: UnitOfWork, ctx: AppContext, product: Product) 
     product.version += 1
     uow.publish("product.changed", {"product_id": product.id})
     await uow.commit()
-    await ctx.cache.delete(detail_cache_key(product.id))
+    await invalidate_detail(ctx, product.id)
 
 
 async def replace_skus(
@@ -464,7 +465,7 @@ async def delete_draft(uow: UnitOfWork, ctx: AppContext, product: Product) -> No
     await uow.session.delete(product)
     uow.publish("product.changed", {"product_id": product.id})
     await uow.commit()
-    await ctx.cache.delete(detail_cache_key(product.id))
+    await invalidate_detail(ctx, product.id)
     await media_service.delete_files(ctx.storage, media_keys)
 
 
@@ -485,59 +486,67 @@ async def list_shop_products(
 
 
 async def public_detail(ctx: AppContext, product_id: str) -> bytes:
-    """The buyer's product page as JSON bytes, cached for at most a second.
+    """The buyer's product page (商品详情) as JSON bytes.
 
-    Only on-sale products of active shops exist for buyers; anything else is 404.
-    A cache hit touches no database session at all.
+    Two cached parts: what can sell out or disappear (visibility, prices, stock) lives at
+    most a second, so availability is never staler than that in any process; the
+    descriptive part (title, description, media, breadcrumb) lives a minute. A hit opens
+    no database session; a miss on the live part is three small queries. Only on-sale products of
+    active shops exist for buyers; anything else is 404.
     """
-    key = detail_cache_key(product_id)
-    cached = await ctx.cache.get(key)
-    if cached is None:
-        async with ctx.database.uow() as uow:
-            cached = await _build_public_detail(uow, ctx, product_id) or b"404"
-        await ctx.cache.set(key, cached, DETAIL_CACHE_TTL)
-    if cached == b"404":
+    live = await _cached(
+        ctx, f"{detail_cache_key(product_id)}:live", DETAIL_CACHE_TTL, lambda uow: _live_part(uow, product_id)
+    )
+    if live == _GONE:
         raise NotFound()
-    return cached
+    page = await _cached(
+        ctx,
+        f"{detail_cache_key(product_id)}:page",
+        PAGE_CACHE_TTL,
+        lambda uow: _page_part(uow, ctx, product_id),
+    )
+    if page == _GONE:
+        raise NotFound()
+    return page[:-1] + b"," + live[1:]  # one JSON object from the two
 
 
-async def _build_public_detail(uow: UnitOfWork, ctx: AppContext, product_id: str) -> bytes | None:
-    from jishi.catalog import media_service
-    from jishi.catalog.categories import breadcrumb, category_dict
+_GONE = b"404"
+PAGE_CACHE_TTL = 60.0
+
+
+async def _cached(
+    ctx: AppContext, key: str, ttl: float, build: Callable[[UnitOfWork], Awaitable[dict[str, Any] | None]]
+) -> bytes:
+    value = await ctx.cache.get(key)
+    if value is None:
+        async with ctx.database.uow() as uow:
+            built = await build(uow)
+        value = (
+            _GONE if built is None else json.dumps(built, ensure_ascii=False, separators=(",", ":")).encode()
+        )
+        await ctx.cache.set(key, value, ttl)
+    return value
+
+
+async def invalidate_detail(ctx: AppContext, product_id: str) -> None:
+    key = detail_cache_key(product_id)
+    await ctx.cache.delete(f"{key}:live", f"{key}:page")
+
+
+async def _live_part(uow: UnitOfWork, product_id: str) -> dict[str, Any] | None:
+    """Visibility (product on sale, shop active), prices and stock."""
     from jishi.shops import service as shops
 
     product = await uow.session.get(Product, product_id)
-    if product is None or product.status != "on_sale":
+    if (
+        product is None
+        or product.status != "on_sale"
+        or not await shops.active_shop_ids(uow, {product.shop_id})
+    ):
         return None
-    shop = await shops.active_shop_brief(uow, product.shop_id)
-    if shop is None:
-        return None
-    category = await uow.session.get(Category, product.category_id)
-    brand = await uow.session.get(Brand, product.brand_id) if product.brand_id else None
     skus = [s for s in await product_skus(uow, product.id) if s.is_enabled]
-    media = await media_service.media_of_product(uow, ctx.storage, product.id, product.main_image_id)
-    detail = {
-        "id": product.id,
-        "title": product.title,
-        "subtitle": product.subtitle,
-        "shop_id": product.shop_id,
-        "shop": shop,
+    return {
         "status": product.status,
-        "category": category_dict(category) if category else None,
-        "breadcrumb": [category_dict(c) for c in await breadcrumb(uow, category)] if category else [],
-        "brand": (
-            {
-                "id": brand.id,
-                "name": brand.name,
-                "name_en": brand.name_en,
-                "description": brand.description,
-                "is_enabled": brand.is_enabled,
-            }
-            if brand
-            else None
-        ),
-        "description": product.description_html,
-        "specs": product.specs,
         "skus": [
             {
                 "id": s.id,
@@ -554,9 +563,48 @@ async def _build_public_detail(uow: UnitOfWork, ctx: AppContext, product_id: str
         "price_max_fen": product.price_max_fen,
         "market_price_fen": product.market_price_fen,
         "sales_count": product.sales_count,
+        "in_stock": product.stock_total > 0,
+    }
+
+
+async def _page_part(uow: UnitOfWork, ctx: AppContext, product_id: str) -> dict[str, Any] | None:
+    """Everything descriptive about the product."""
+    from jishi.catalog import media_service
+    from jishi.catalog.categories import breadcrumb, category_dict
+    from jishi.shops import service as shops
+
+    product = await uow.session.get(Product, product_id)
+    if product is None:
+        return None
+    shop = await shops.active_shop_brief(uow, product.shop_id)
+    if shop is None:
+        return None
+    category = await uow.session.get(Category, product.category_id)
+    brand = await uow.session.get(Brand, product.brand_id) if product.brand_id else None
+    media = await media_service.media_of_product(uow, ctx.storage, product.id, product.main_image_id)
+    return {
+        "id": product.id,
+        "title": product.title,
+        "subtitle": product.subtitle,
+        "shop_id": product.shop_id,
+        "shop": shop,
+        "category": category_dict(category) if category else None,
+        "breadcrumb": [category_dict(c) for c in await breadcrumb(uow, category)] if category else [],
+        "brand": (
+            {
+                "id": brand.id,
+                "name": brand.name,
+                "name_en": brand.name_en,
+                "description": brand.description,
+                "is_enabled": brand.is_enabled,
+            }
+            if brand
+            else None
+        ),
+        "description": product.description_html,
+        "specs": product.specs,
         "rating_avg": product.rating_avg,
         "review_count": product.review_count,
-        "in_stock": product.stock_total > 0,
         "media": [
             {
                 "id": m.id,
@@ -569,7 +617,6 @@ async def _build_public_detail(uow: UnitOfWork, ctx: AppContext, product_id: str
             for m in media
         ],
     }
-    return json.dumps(detail, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def update_category(uow: UnitOfWork, category_id: str, changes: dict[str, Any]) -> Category:
