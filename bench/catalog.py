@@ -72,7 +72,6 @@ def main() -> None:
     subprocess.run(
         [JISHI, "demo", "--products", str(args.products)], env=env, check=True, capture_output=True
     )
-    subprocess.run([JISHI, "search", "reindex"], env=env, check=True, capture_output=True)
     product_ids, category_ids, brand_ids = asyncio.run(sample_ids(env))
     port = free_port()
     server = subprocess.Popen(
