@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -45,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jishi.core.db import UnitOfWork
+from jishi.core.db import Database, UnitOfWork
 from jishi.search.models import SearchDocument, SearchDocumentCategory, SearchDocumentSpec, SearchState
 from jishi.search.text import ParsedQuery, fts5_query, tsquery
 
@@ -229,13 +231,32 @@ async def lock_index(uow: UnitOfWork) -> None:
     await uow.session.execute(stmt)
 
 
+# The generation as this process last read it: (database, read at, state). Result pages
+# are keyed by it, so re-reading it at most every STATE_MEMO_SECONDS keeps the cached
+# search path free of database reads, at the price of that much delay in other processes.
+STATE_MEMO_SECONDS = 0.5
+_state_memo: weakref.WeakKeyDictionary[Database, tuple[float, tuple[int, int]]] = weakref.WeakKeyDictionary()
+
+
 async def bump_generation(uow: UnitOfWork, *, synonyms: bool = False) -> None:
     """Mark the index changed (cached result pages keyed by the old generation die)."""
+    _state_memo.pop(uow.database, None)
     await lock_index(uow)
     values: dict[str, Any] = {"generation": STATE.c.generation + 1}
     if synonyms:
         values["synonyms_version"] = STATE.c.synonyms_version + 1
     await uow.session.execute(update(STATE).where(STATE.c.id == STATE_ID).values(**values))
+
+
+async def current_state(uow: UnitOfWork) -> tuple[int, int]:
+    """``read_state``, re-read at most every STATE_MEMO_SECONDS by this process."""
+    now = time.monotonic()
+    memo = _state_memo.get(uow.database)
+    if memo is not None and now - memo[0] < STATE_MEMO_SECONDS:
+        return memo[1]
+    state = await read_state(uow)
+    _state_memo[uow.database] = (now, state)
+    return state
 
 
 async def read_state(uow: UnitOfWork) -> tuple[int, int]:

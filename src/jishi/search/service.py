@@ -31,6 +31,7 @@ from jishi.search.engines import (
     Hit,
     SearchRequest,
     bump_generation,
+    current_state,
     engine_for,
     read_state,
     upsert,
@@ -201,22 +202,32 @@ async def search_products(
     """Buyers' product search (``GET /products``): only products on sale in active shops."""
     _check(params)
     cleaned = text.clean_query(params.q or "")
-    generation, synonyms_version = await read_state(uow)
+    generation, synonyms_version = await current_state(uow)
     key = _cache_key(generation, cleaned, params)
-    cached = await ctx.cache.get(key)
-    if cached is not None:
-        page = SearchPage.from_json(cached)
+    shown = await ctx.cache.get(f"{key}:shown")
+    if shown is not None:
+        page = SearchPage.from_json(shown)
     else:
-        page = await _search(uow, params, synonyms_version)
-        await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
+        cached = await ctx.cache.get(key)
+        if cached is not None:
+            page = SearchPage.from_json(cached)
+        else:
+            page = await _search(uow, params, synonyms_version)
+            await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
+        page = await _with_images(uow, ctx, page)
+        await ctx.cache.set(f"{key}:shown", page.to_json(), IMAGES_CACHE_SECONDS)
     if cleaned and params.cursor is None and page.items:
         await _remember_query(ctx, uow.database, cleaned, client)
-    return await _with_images(uow, ctx, page)
+    return page
+
+
+IMAGES_CACHE_SECONDS = 1.0
 
 
 async def _with_images(uow: UnitOfWork, ctx: AppContext, page: SearchPage) -> SearchPage:
-    """Main-image URLs are added after the cache (one query a page), so a new picture
-    shows at once without invalidating cached result pages."""
+    """Main-image URLs are added to the cached page (one query) and the result is kept
+    only a second, so a new picture shows within a second without invalidating the
+    index's result pages."""
     from jishi.catalog import media_service
 
     images = await media_service.main_image_urls(uow, ctx.storage, [item.id for item in page.items])
