@@ -10,6 +10,7 @@ import pytest
 
 from jishi.core.context import AppContext
 from jishi.core.pagination import encode_cursor
+from jishi.search.schemas import ProductSearchOut
 from tests.conftest import Account
 from tests.search.conftest import API, VISIBLE, World
 
@@ -17,7 +18,10 @@ from tests.search.conftest import API, VISIBLE, World
 async def search(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
     response = await client.get(f"{API}/products", params=params)
     assert response.status_code == 200, response.text
-    return dict(response.json())
+    body = dict(response.json())
+    # The answer is served as cached bytes: it must still be exactly the documented shape.
+    assert ProductSearchOut.model_validate(body).model_dump(mode="json") == body
+    return body
 
 
 def keys(world: World, body: dict[str, Any]) -> list[str]:

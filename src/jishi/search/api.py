@@ -71,7 +71,7 @@ async def search_products(
     limit: Limit = 20,
     cursor: CursorParam = None,
     facets: Annotated[bool, Query(description="Also count categories, brands, price ranges, specs")] = False,
-) -> schemas.ProductSearchOut:
+) -> Response:
     """Search the products buyers can see (on sale, in active shops).
 
     Relevance blends text relevance with sales and rating; the other sorts break ties by id.
@@ -92,8 +92,8 @@ async def search_products(
         cursor=cursor,
         facets=facets,
     )
-    page = await service.search_products(uow, ctx, params, client=client_ip(request))
-    return schemas.ProductSearchOut.model_validate(asdict(page))
+    body = await service.search_products(uow, ctx, params, client=client_ip(request))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/search/suggest", response_model=Page[schemas.SuggestionOut])

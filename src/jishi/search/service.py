@@ -198,27 +198,30 @@ def _item(hit: Hit, query: text.ParsedQuery | None) -> ProductHit:
 
 async def search_products(
     uow: UnitOfWork, ctx: AppContext, params: SearchParams, *, client: str = ""
-) -> SearchPage:
-    """Buyers' product search (``GET /products``): only products on sale in active shops."""
+) -> bytes:
+    """Buyers' product search (``GET /products``) as the answer's JSON bytes: only products
+    on sale in active shops. A page shown within the last second is served as it was,
+    with no database read and no re-serialising."""
     _check(params)
     cleaned = text.clean_query(params.q or "")
     generation, synonyms_version = await current_state(uow)
     key = _cache_key(generation, cleaned, params)
     shown = await ctx.cache.get(f"{key}:shown")
-    if shown is not None:
-        page = SearchPage.from_json(shown)
-    else:
+    if shown is None:
         cached = await ctx.cache.get(key)
         if cached is not None:
             page = SearchPage.from_json(cached)
         else:
             page = await _search(uow, params, synonyms_version)
             await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
-        page = await _with_images(uow, ctx, page)
-        await ctx.cache.set(f"{key}:shown", page.to_json(), IMAGES_CACHE_SECONDS)
-    if cleaned and params.cursor is None and page.items:
+        shown = (await _with_images(uow, ctx, page)).to_json()
+        await ctx.cache.set(f"{key}:shown", shown, IMAGES_CACHE_SECONDS)
+        has_items = bool(page.items)
+    else:
+        has_items = not shown.startswith(b'{"items":[]')
+    if cleaned and params.cursor is None and has_items:
         await _remember_query(ctx, uow.database, cleaned, client)
-    return page
+    return shown
 
 
 IMAGES_CACHE_SECONDS = 1.0
