@@ -518,14 +518,19 @@ async def _cached(
     ctx: AppContext, key: str, ttl: float, build: Callable[[UnitOfWork], Awaitable[dict[str, Any] | None]]
 ) -> bytes:
     value = await ctx.cache.get(key)
-    if value is None:
+    if value is not None:
+        return value
+
+    async def rebuild() -> bytes:
         async with ctx.database.uow() as uow:
             built = await build(uow)
-        value = (
+        fresh = (
             _GONE if built is None else json.dumps(built, ensure_ascii=False, separators=(",", ":")).encode()
         )
-        await ctx.cache.set(key, value, ttl)
-    return value
+        await ctx.cache.set(key, fresh, ttl)
+        return fresh
+
+    return await ctx.single_flight.run(key, rebuild)
 
 
 async def invalidate_detail(ctx: AppContext, product_id: str) -> None:

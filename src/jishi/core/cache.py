@@ -6,7 +6,9 @@ offers the few atomic operations those need and nothing more.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -136,3 +138,33 @@ class RateLimiter:
 
     async def reset(self, key: str) -> None:
         await self.cache.delete(f"rl:{key}")
+
+
+class SingleFlight:
+    """Collapses concurrent rebuilds of one cache entry in this process into one.
+
+    When a popular entry expires, every request that misses at that moment would
+    otherwise rebuild it at once (a thundering herd); here the first one builds and
+    the others await its result.
+    """
+
+    def __init__(self) -> None:
+        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+
+    async def run(self, key: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value = await build()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        else:
+            future.set_result(value)
+            return value
+        finally:
+            del self._inflight[key]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jishi.core.cache import Cache, RateLimiter, create_cache
+from jishi.core.cache import Cache, RateLimiter, SingleFlight, create_cache
 from jishi.core.clock import Clock, SystemClock
 from jishi.core.db import Database
 from jishi.core.security import Keyring
@@ -21,9 +21,11 @@ class AppContext:
     clock: Clock
     storage: Storage
     rate_limiter: RateLimiter = field(init=False)
+    single_flight: SingleFlight = field(init=False)
 
     def __post_init__(self) -> None:
         self.rate_limiter = RateLimiter(self.cache)
+        self.single_flight = SingleFlight()
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppContext:

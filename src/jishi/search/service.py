@@ -208,18 +208,20 @@ async def search_products(
     key = _cache_key(generation, cleaned, params)
     shown = await ctx.cache.get(f"{key}:shown")
     if shown is None:
-        cached = await ctx.cache.get(key)
-        if cached is not None:
-            page = SearchPage.from_json(cached)
-        else:
-            page = await _search(uow, params, synonyms_version)
-            await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
-        shown = (await _with_images(uow, ctx, page)).to_json()
-        await ctx.cache.set(f"{key}:shown", shown, IMAGES_CACHE_SECONDS)
-        has_items = bool(page.items)
-    else:
-        has_items = not shown.startswith(b'{"items":[]')
-    if cleaned and params.cursor is None and has_items:
+
+        async def build() -> bytes:
+            cached = await ctx.cache.get(key)
+            if cached is not None:
+                page = SearchPage.from_json(cached)
+            else:
+                page = await _search(uow, params, synonyms_version)
+                await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
+            body = (await _with_images(uow, ctx, page)).to_json()
+            await ctx.cache.set(f"{key}:shown", body, IMAGES_CACHE_SECONDS)
+            return body
+
+        shown = await ctx.single_flight.run(f"{key}:shown", build)
+    if cleaned and params.cursor is None and not shown.startswith(b'{"items":[]'):
         await _remember_query(ctx, uow.database, cleaned, client)
     return shown
 
