@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3, help="Unmeasured seconds before each scenario")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--var-dir", default="")
     args = parser.parse_args()
@@ -123,9 +124,12 @@ def main() -> None:
         where = args.database_url or "sqlite"
         print(
             f"{args.products} products; jishi serve --workers {args.workers}; database {where}; "
-            f"{args.clients} clients × {args.seconds:.0f} s each"
+            f"{args.clients} clients × {args.seconds:.0f} s each after {args.warmup:.0f} s of warm-up"
         )
-        results = [run_scenario(base, s, clients=args.clients, seconds=args.seconds) for s in scenarios]
+        results = [
+            run_scenario(base, s, clients=args.clients, seconds=args.seconds, warmup=args.warmup)
+            for s in scenarios
+        ]
         report(results, baseline="baseline GET /healthz")
     finally:
         server.terminate()

@@ -54,8 +54,16 @@ def require_wrk() -> str:
 
 
 def run_scenario(
-    base_url: str, scenario: Scenario, *, clients: int, seconds: float, threads: int = 2
+    base_url: str, scenario: Scenario, *, clients: int, seconds: float, threads: int = 2, warmup: float = 0
 ) -> Result:
+    """Measure one scenario; with ``warmup``, run it that long first, unmeasured, so the
+    figures describe the steady state rather than the first cold requests."""
+    if warmup > 0:
+        _run_wrk(base_url, scenario, clients=clients, seconds=warmup, threads=threads)
+    return _run_wrk(base_url, scenario, clients=clients, seconds=seconds, threads=threads)
+
+
+def _run_wrk(base_url: str, scenario: Scenario, *, clients: int, seconds: float, threads: int) -> Result:
     script: list[str] = ["-s", str(REPORT_SCRIPT)]
     trailing: list[str] = []
     if scenario.paths:
@@ -66,7 +74,7 @@ def run_scenario(
         require_wrk(),
         f"-t{threads}",
         f"-c{clients}",
-        f"-d{seconds:.0f}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
         *script,
