@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,12 @@ def test_migrate_admin_and_demo(embedded: Path) -> None:
     assert "admin@jishi.example" in first.output and "buyer@jishi.example" in first.output
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0, second.output
+
+    with sqlite3.connect(embedded / "jishi.db") as db:
+        products = db.execute("SELECT count(*), count(main_image_id) FROM products").fetchone()
+        pictures = db.execute("SELECT count(*) FROM product_media").fetchone()[0]
+    assert products == (500, 500) and pictures == 500  # the second run added nothing
+    assert len(list((embedded / "media" / "images").iterdir())) == 500
 
 
 def test_openapi_command_writes_the_document(tmp_path: Path) -> None:

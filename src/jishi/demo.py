@@ -112,9 +112,11 @@ async def load_demo_catalog(
     missing = max(0, products - await catalog_demo.product_count(ctx, list(shops.values())))
     if missing:
         created = await catalog_demo.generate_products(ctx, shops, leaves, brands, missing, advance=advance)
-        for start in range(0, len(created), 1000):  # bulk inserts publish no events: index here
-            await index_products(ctx.database, created[start : start + 1000])
-            indexed(len(created[start : start + 1000]))
+        await catalog_demo.picture_products(ctx, leaves, created)
+        ids = [product_id for product_id, _, _ in created]
+        for start in range(0, len(ids), 1000):  # bulk inserts publish no events: index here
+            await index_products(ctx.database, ids[start : start + 1000])
+            indexed(len(ids[start : start + 1000]))
     return missing
 
 

@@ -98,15 +98,15 @@ async def generate_products(
     *,
     seed: int = 20261125,
     advance: Callable[[int], None] = lambda n: None,
-) -> list[str]:
-    """Insert ``count`` on-sale products for the demo shops; returns their ids."""
+) -> list[tuple[str, str, str]]:
+    """Insert ``count`` on-sale products for the demo shops; returns (id, shop id, leaf id) of each."""
     rng = random.Random(seed + await product_count(ctx, list(shops.values())))
     by_root: dict[str, list[DemoLeaf]] = {}
     for leaf in leaves:
         by_root.setdefault(leaf.root, []).append(leaf)
     sellers = [(shops[name], roots) for name, roots in SHOP_ROOTS.items() if name in shops]
     now = ctx.clock.now()
-    created: list[str] = []
+    created: list[tuple[str, str, str]] = []  # (product id, shop id, leaf category id)
     while len(created) < count:
         products: list[dict[str, Any]] = []
         skus: list[dict[str, Any]] = []
@@ -122,7 +122,7 @@ async def generate_products(
             await uow.session.execute(insert(Product), products)
             await uow.session.execute(insert(Sku), skus)
             await uow.commit()
-        created.extend(p["id"] for p in products)
+        created.extend((p["id"], p["shop_id"], p["category_id"]) for p in products)
         advance(len(products))
     return created
 
@@ -191,3 +191,22 @@ def _product(
         "updated_at": created_at,
     }
     return product, skus
+
+
+PICTURED = 500  # products that get a generated picture; a benchmark catalog needs no more
+
+
+async def picture_products(
+    ctx: AppContext, leaves: list[DemoLeaf], created: list[tuple[str, str, str]]
+) -> None:
+    """Give the first PICTURED new products a generated main image (one design per leaf)."""
+    import anyio
+    from pypinyin import lazy_pinyin
+
+    from jishi.catalog.demo_images import attach_pictures, render_leaf_pictures
+
+    chosen = created[:PICTURED]
+    needed = {leaf for _, _, leaf in chosen}
+    labels = {d.id: " ".join(lazy_pinyin(d.leaf.name)).upper() for d in leaves if d.id in needed}
+    pictures = await anyio.to_thread.run_sync(render_leaf_pictures, labels)
+    await attach_pictures(ctx, chosen, pictures)
