@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
-from jishi.core.schemas import StrictBody
+from jishi.core.schemas import StrictBody, nonblank
 from jishi.core.validation import BilingualValueError
 
 Role = Literal["buyer", "shop_owner", "shop_staff", "platform_admin", "customer_service"]
@@ -26,18 +26,11 @@ def _check_phone(value: str) -> str:
     return compact
 
 
-def _strip_nonblank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise BilingualValueError("blank", "must not be blank", "不能为空")
-    return value
-
-
 Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-Nickname = Annotated[str, Field(max_length=100), AfterValidator(_strip_nonblank)]
+Nickname = Annotated[str, Field(max_length=100), AfterValidator(nonblank)]
 Email = Annotated[EmailStr, Field(max_length=254)]
 Phone = Annotated[str, Field(max_length=20), AfterValidator(_check_phone)]
-ShortText = Annotated[str, StringConstraints(max_length=50), AfterValidator(_strip_nonblank)]
+ShortText = Annotated[str, StringConstraints(max_length=50), AfterValidator(nonblank)]
 
 
 class RegisterIn(StrictBody):
@@ -90,12 +83,12 @@ class SessionOut(BaseModel):
 
 
 class AddressIn(StrictBody):
-    recipient: Annotated[str, Field(max_length=50), AfterValidator(_strip_nonblank)]
+    recipient: Annotated[str, Field(max_length=50), AfterValidator(nonblank)]
     phone: Phone
     province: ShortText
     city: ShortText
     district: ShortText
-    detail: Annotated[str, Field(max_length=200), AfterValidator(_strip_nonblank)]
+    detail: Annotated[str, Field(max_length=200), AfterValidator(nonblank)]
     is_default: bool = False
 
 

@@ -12,7 +12,7 @@ from jishi.accounts.models import Address, AuthSession, User, UserRole
 from jishi.accounts.passwords import check_password_policy
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
-from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.ids import new_id
 from jishi.core.security import (
     Keyring,
@@ -449,16 +449,11 @@ async def add_address(
 ) -> AddressView:
     count = await uow.session.scalar(select(func.count()).where(Address.user_id == user_id)) or 0
     if count >= MAX_ADDRESSES:
-        raise AppError(
-            "validation_error",
-            field_errors=[
-                FieldError(
-                    "body",
-                    "too_many_addresses",
-                    f"最多保存 {MAX_ADDRESSES} 个地址。",
-                    f"At most {MAX_ADDRESSES} addresses can be saved.",
-                )
-            ],
+        raise invalid_field(
+            "body",
+            "too_many_addresses",
+            f"最多保存 {MAX_ADDRESSES} 个地址。",
+            f"At most {MAX_ADDRESSES} addresses can be saved.",
         )
     is_default = is_default or count == 0
     if is_default:

@@ -148,6 +148,15 @@ def _brand_out(b: Brand) -> schemas.BrandOut:
     )
 
 
+async def _brand_page(
+    uow: Uow, *, q: str | None, include_disabled: bool, limit: int, cursor: str | None
+) -> Page[schemas.BrandOut]:
+    brands, next_cursor = await categories.list_brands(
+        uow, q=q, include_disabled=include_disabled, limit=limit, cursor=cursor
+    )
+    return Page(items=[_brand_out(b) for b in brands], next_cursor=next_cursor)
+
+
 @router.get("/brands", response_model=Page[schemas.BrandOut])
 async def list_brands(
     uow: Uow,
@@ -155,10 +164,7 @@ async def list_brands(
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Page[schemas.BrandOut]:
-    brands, next_cursor = await categories.list_brands(
-        uow, q=q, include_disabled=False, limit=limit, cursor=cursor
-    )
-    return Page(items=[_brand_out(b) for b in brands], next_cursor=next_cursor)
+    return await _brand_page(uow, q=q, include_disabled=False, limit=limit, cursor=cursor)
 
 
 @router.get("/brands/{brand_id}", response_model=schemas.BrandOut)
@@ -177,10 +183,7 @@ async def admin_list_brands(
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Page[schemas.BrandOut]:
-    brands, next_cursor = await categories.list_brands(
-        uow, q=q, include_disabled=True, limit=limit, cursor=cursor
-    )
-    return Page(items=[_brand_out(b) for b in brands], next_cursor=next_cursor)
+    return await _brand_page(uow, q=q, include_disabled=True, limit=limit, cursor=cursor)
 
 
 @admin_router.post("/brands", status_code=status.HTTP_201_CREATED, response_model=schemas.BrandOut)

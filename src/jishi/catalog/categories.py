@@ -8,14 +8,10 @@ from sqlalchemy import func, select, update
 
 from jishi.catalog.models import MAX_CATEGORY_DEPTH, Brand, Category, Product
 from jishi.core.db import UnitOfWork
-from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
 
 TREE_CACHE_KEY = "catalog:category-tree"
-
-
-def _field_error(field: str, code: str, zh: str, en: str) -> AppError:
-    return AppError("validation_error", field_errors=[FieldError(field, code, zh, en)])
 
 
 async def get_category(uow: UnitOfWork, category_id: str) -> Category:
@@ -36,9 +32,9 @@ async def create_category(
     if parent_id is not None:
         parent = await uow.session.get(Category, parent_id)
         if parent is None:
-            raise _field_error("parent_id", "not_found", "上级类目不存在。", "No such parent category.")
+            raise invalid_field("parent_id", "not_found", "上级类目不存在。", "No such parent category.")
         if parent.level >= MAX_CATEGORY_DEPTH:
-            raise _field_error(
+            raise invalid_field(
                 "parent_id",
                 "too_deep",
                 f"类目最多 {MAX_CATEGORY_DEPTH} 级。",
@@ -114,14 +110,14 @@ async def move_category(uow: UnitOfWork, category: Category, new_parent_id: str 
     if new_parent_id is not None:
         parent = await uow.session.get(Category, new_parent_id)
         if parent is None:
-            raise _field_error("parent_id", "not_found", "上级类目不存在。", "No such parent category.")
+            raise invalid_field("parent_id", "not_found", "上级类目不存在。", "No such parent category.")
         if parent.path.startswith(category.path):
-            raise _field_error(
+            raise invalid_field(
                 "parent_id", "cycle", "不能移动到自己的下级。", "A category cannot move below itself."
             )
         new_parent_path, new_level = parent.path, parent.level + 1
     if new_level + await _subtree_height(uow, category) - 1 > MAX_CATEGORY_DEPTH:
-        raise _field_error(
+        raise invalid_field(
             "parent_id",
             "too_deep",
             f"移动后超过 {MAX_CATEGORY_DEPTH} 级。",

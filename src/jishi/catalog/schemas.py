@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from jishi.core.schemas import StrictBody
-from jishi.core.validation import BilingualValueError
+from jishi.core.schemas import StrictBody, nonblank
 
 ProductStatus = Literal["draft", "on_sale", "off_shelf"]
 MAX_FEN = 10_000_000_000  # ¥100 million: well above any listing, well inside 64 bits
@@ -16,16 +15,9 @@ MAX_STOCK = 10_000_000
 MAX_SKUS = 200
 
 
-def _nonblank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise BilingualValueError("blank", "must not be blank", "不能为空")
-    return value
-
-
-Name = Annotated[str, Field(max_length=50), AfterValidator(_nonblank)]
-SpecName = Annotated[str, Field(max_length=20), AfterValidator(_nonblank)]
-SpecValue = Annotated[str, Field(max_length=40), AfterValidator(_nonblank)]
+Name = Annotated[str, Field(max_length=50), AfterValidator(nonblank)]
+SpecName = Annotated[str, Field(max_length=20), AfterValidator(nonblank)]
+SpecValue = Annotated[str, Field(max_length=40), AfterValidator(nonblank)]
 Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 PositiveFen = Annotated[int, Field(ge=1, le=MAX_FEN)]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
@@ -119,7 +111,7 @@ class SkuIn(StrictBody):
 
 
 class ProductIn(StrictBody):
-    title: Annotated[str, Field(max_length=120), AfterValidator(_nonblank)]
+    title: Annotated[str, Field(max_length=120), AfterValidator(nonblank)]
     subtitle: Annotated[str, Field(max_length=200)] = ""
     category_id: Annotated[str, Field(max_length=40)]
     brand_id: Annotated[str, Field(max_length=40)] | None = None
@@ -129,7 +121,7 @@ class ProductIn(StrictBody):
 
 
 class ProductUpdateIn(StrictBody):
-    title: Annotated[str, Field(max_length=120), AfterValidator(_nonblank)] | None = None
+    title: Annotated[str, Field(max_length=120), AfterValidator(nonblank)] | None = None
     subtitle: Annotated[str, Field(max_length=200)] | None = None
     category_id: Annotated[str, Field(max_length=40)] | None = None
     brand_id: Annotated[str, Field(max_length=40)] | None = None

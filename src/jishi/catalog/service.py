@@ -17,7 +17,7 @@ from jishi.catalog.importing import ProductDraft as ImportDraft
 from jishi.catalog.models import Brand, Category, Product, Sku
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
-from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
 
 # ---- what other packages read (search indexing, media) ------------------------------------
@@ -225,13 +225,8 @@ def _refresh_totals(product: Product, skus: list[Sku]) -> None:
 async def _check_category(uow: UnitOfWork, category_id: str) -> Category:
     category = await uow.session.get(Category, category_id)
     if category is None or not category.is_enabled:
-        raise AppError(
-            "validation_error",
-            field_errors=[
-                FieldError(
-                    "category_id", "not_found", "类目不存在或已停用。", "No such category, or it is disabled."
-                )
-            ],
+        raise invalid_field(
+            "category_id", "not_found", "类目不存在或已停用。", "No such category, or it is disabled."
         )
     has_children = await uow.session.scalar(
         select(Category.id).where(Category.parent_id == category_id).limit(1)
@@ -251,13 +246,8 @@ async def _check_brand(uow: UnitOfWork, brand_id: str | None) -> None:
         return
     brand = await uow.session.get(Brand, brand_id)
     if brand is None or not brand.is_enabled:
-        raise AppError(
-            "validation_error",
-            field_errors=[
-                FieldError(
-                    "brand_id", "not_found", "品牌不存在或已停用。", "No such brand, or it is disabled."
-                )
-            ],
+        raise invalid_field(
+            "brand_id", "not_found", "品牌不存在或已停用。", "No such brand, or it is disabled."
         )
 
 
@@ -404,16 +394,11 @@ async def update_sku(
         if attr in changes and (changes[attr] is not None or attr in ("market_price_fen", "barcode")):
             setattr(sku, attr, changes[attr])
     if sku.market_price_fen is not None and sku.market_price_fen < sku.price_fen:
-        raise AppError(
-            "validation_error",
-            field_errors=[
-                FieldError(
-                    "market_price_fen",
-                    "market_below_price",
-                    "划线价不能低于售价。",
-                    "The market price must not be below the price.",
-                )
-            ],
+        raise invalid_field(
+            "market_price_fen",
+            "market_below_price",
+            "划线价不能低于售价。",
+            "The market price must not be below the price.",
         )
     sku.updated_at, sku.version = uow.now(), sku.version + 1
     await uow.session.flush()

@@ -177,6 +177,11 @@ class AppError(Exception):
         return template.format(**self.params) if self.params else template
 
 
+def invalid_field(field: str, code: str, zh: str, en: str) -> AppError:
+    """A 422 naming one field, for rules a schema cannot express (it needs the database)."""
+    return AppError("validation_error", field_errors=[FieldError(field, code, zh, en)])
+
+
 class NotFound(AppError):
     def __init__(self) -> None:
         super().__init__("not_found")

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jishi.core.errors import PROBLEM_JSON, AppError, FieldError, negotiate_locale, problem_body
+from jishi.core.errors import (
+    PROBLEM_JSON,
+    AppError,
+    invalid_field,
+    negotiate_locale,
+    problem_body,
+)
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,7 @@ def _payload_too_large() -> AppError:
 
 
 def _nul_error(part: str) -> AppError:
-    return AppError(
-        "validation_error",
-        field_errors=[
-            FieldError(part, "nul_character", "不能包含空字符。", "must not contain NUL characters")
-        ],
-    )
+    return invalid_field(part, "nul_character", "不能包含空字符。", "must not contain NUL characters")
 
 
 class _TooLarge(Exception):

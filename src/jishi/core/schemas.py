@@ -19,6 +19,14 @@ def contains_nul(value: Any) -> bool:
     return False
 
 
+def nonblank(value: str) -> str:
+    """Strip surrounding space and refuse what is left empty (use with ``AfterValidator``)."""
+    value = value.strip()
+    if not value:
+        raise BilingualValueError("blank", "must not be blank", "不能为空")
+    return value
+
+
 class StrictBody(BaseModel):
     """A request body: unknown fields are refused rather than silently dropped,
     and no text may carry a NUL character (PostgreSQL cannot store one)."""

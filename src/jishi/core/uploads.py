@@ -22,7 +22,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from jishi.core.errors import AppError, FieldError
+from jishi.core.errors import AppError, invalid_field
 
 _FLUSH_BYTES = 1024 * 1024
 _MAX_OTHER_PART_BYTES = 1024
@@ -55,10 +55,6 @@ def upload_body_schema(field: str, description: str) -> dict[str, Any]:
             },
         }
     }
-
-
-def _field_error(field: str, code: str, zh: str, en: str) -> AppError:
-    return AppError("validation_error", field_errors=[FieldError(field, code, zh, en)])
 
 
 class _Receiver:
@@ -126,7 +122,7 @@ class _Receiver:
             return
         if self.file_seen:
             self.fail(
-                _field_error(self.field, "one_file_only", "只能上传一个文件。", "Send exactly one file.")
+                invalid_field(self.field, "one_file_only", "只能上传一个文件。", "Send exactly one file.")
             )
             return
         self.file_seen = True
@@ -155,7 +151,7 @@ class _Receiver:
             self._in_file = False
 
     def unexpected(self) -> AppError:
-        return _field_error(
+        return invalid_field(
             "body",
             "unexpected_field",
             f"只接受一个名为 {self.field} 的文件字段。",
@@ -180,7 +176,7 @@ async def receive_file(
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise _field_error(
+        raise invalid_field(
             field,
             "multipart_required",
             "请以 multipart/form-data 上传文件。",
@@ -194,7 +190,7 @@ async def receive_file(
         with os.fdopen(fd, "wb") as out:
             await _parse_into(request, MultipartParser(boundary, receiver.callbacks()), receiver, out)
         if not receiver.file_seen or not receiver.file_complete:
-            raise _field_error(field, "missing", "请选择要上传的文件。", "Choose a file to upload.")
+            raise invalid_field(field, "missing", "请选择要上传的文件。", "Choose a file to upload.")
         yield ReceivedFile(path, receiver.size, receiver.filename, receiver.declared_type)
     finally:
         await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
@@ -210,7 +206,7 @@ async def _parse_into(request: Request, parser: MultipartParser, receiver: _Rece
                 await _flush(receiver, out)
         parser.finalize()
     except FormParserError as exc:
-        raise _field_error(
+        raise invalid_field(
             "body", "malformed_multipart", "上传内容格式有误。", "The multipart body is malformed."
         ) from exc
     if receiver.error is not None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import StringConstraints
 
 from jishi.accounts.deps import PlatformAdmin
-from jishi.core.errors import AppError, FieldError
+from jishi.core.errors import invalid_field
 from jishi.core.http import Ctx, Uow, client_ip
 from jishi.core.ids import ID_LENGTH
 from jishi.core.pagination import CursorParam, Limit, Page
@@ -33,16 +33,11 @@ def _spec_filters(raw: list[str]) -> tuple[tuple[str, str], ...]:
         name, sep, value = item.replace("：", ":").partition(":")
         name, value = spec_text(name), spec_text(value)
         if not sep or not name or not value or len(name) > 50 or len(value) > 100:
-            raise AppError(
-                "validation_error",
-                field_errors=[
-                    FieldError(
-                        "spec",
-                        "spec_format",
-                        "规格筛选应写作「规格名:规格值」，例如 颜色:黑。",
-                        "must be name:value, e.g. 颜色:黑",
-                    )
-                ],
+            raise invalid_field(
+                "spec",
+                "spec_format",
+                "规格筛选应写作「规格名:规格值」，例如 颜色:黑。",
+                "must be name:value, e.g. 颜色:黑",
             )
         pairs.append((name, value))
     return tuple(pairs)

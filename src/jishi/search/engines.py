@@ -20,6 +20,7 @@ import hashlib
 import json
 import time
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -322,25 +323,25 @@ def _after(columns: Any, keys: Sequence[tuple[str, bool]], values: Sequence[Any]
     return or_(*branches)
 
 
-class SqlSearchEngine:
+class SqlSearchEngine(ABC):
     """Everything both engines share; subclasses say how words are matched and scored."""
 
     name = "sql"
     supports_fuzzy = False
 
+    @abstractmethod
     def match(self, query: ParsedQuery, fuzzy: bool) -> ColumnElement[bool]:
         """A condition on ``search_documents``: the document matches the query."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ranked(
         self, query: ParsedQuery, fuzzy: bool
     ) -> tuple[FromClause, ColumnElement[float], list[ColumnElement[bool]]]:
         """The matching documents: a FROM, their text score (higher is better) and any
         conditions still needed to keep only the matches."""
-        raise NotImplementedError
 
-    async def prepare(self, uow: UnitOfWork, fuzzy: bool) -> None:
-        """Per-transaction set-up before a search."""
+    async def prepare(self, uow: UnitOfWork, fuzzy: bool) -> None:  # noqa: B027 (a hook; most engines need none)
+        """Per-transaction set-up before a search; nothing by default."""
 
     # -- writing --
 

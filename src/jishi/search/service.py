@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, or_, select
 from jishi.accounts.service import Principal
 from jishi.core.context import AppContext
 from jishi.core.db import Database, UnitOfWork
-from jishi.core.errors import AppError, FieldError, NotFound
+from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.search import text
 from jishi.search.engines import (
@@ -101,20 +101,16 @@ class SearchPage:
         )
 
 
-def _field_error(field_name: str, code: str, en: str, zh: str) -> AppError:
-    return AppError("validation_error", field_errors=[FieldError(field_name, code, zh, en)])
-
-
 def _check(params: SearchParams) -> None:
     if params.sort not in SORTS:
-        raise _field_error("sort", "literal_error", "unknown sort", "不支持的排序方式。")
+        raise invalid_field("sort", "literal_error", "不支持的排序方式。", "unknown sort")
     f = params.filters
     if f.price_min_fen is not None and f.price_max_fen is not None and f.price_min_fen > f.price_max_fen:
-        raise _field_error(
+        raise invalid_field(
             "price_max_fen",
             "price_range_reversed",
-            "must not be lower than price_min_fen",
             "不能低于最低价 price_min_fen。",
+            "must not be lower than price_min_fen",
         )
 
 
@@ -302,11 +298,11 @@ async def _synonyms(uow: UnitOfWork, version: int) -> text.SynonymMap:
 def _clean_terms(terms: list[str]) -> list[str]:
     cleaned = list(dict.fromkeys(t for t in (text.clean_query(term) for term in terms) if t))
     if len(cleaned) < 2:
-        raise _field_error(
+        raise invalid_field(
             "terms",
             "too_few_terms",
-            "a synonym group needs at least two different searchable terms",
             "同义词组至少需要两个不同的可搜索词。",
+            "a synonym group needs at least two different searchable terms",
         )
     return cleaned
 

@@ -7,23 +7,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
-from jishi.core.schemas import StrictBody
-from jishi.core.validation import BilingualValueError
+from jishi.core.schemas import StrictBody, nonblank
 
 ShopStatus = Literal["pending", "active", "rejected", "suspended"]
 MemberRole = Literal["owner", "staff"]
 
 
-def _nonblank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise BilingualValueError("blank", "must not be blank", "不能为空")
-    return value
-
-
-ShopName = Annotated[str, Field(max_length=100), AfterValidator(_nonblank)]
+ShopName = Annotated[str, Field(max_length=100), AfterValidator(nonblank)]
 Description = Annotated[str, Field(max_length=2000)]
-Reason = Annotated[str, Field(max_length=500), AfterValidator(_nonblank)]
+Reason = Annotated[str, Field(max_length=500), AfterValidator(nonblank)]
 
 
 class ShopApplyIn(StrictBody):
