@@ -3,7 +3,12 @@
 
 def import_all_models() -> None:
     import jishi.accounts.models
+    import jishi.cart.models
     import jishi.catalog.models
     import jishi.core.events
+    import jishi.core.idempotency
+    import jishi.inventory.models
+    import jishi.orders.models
+    import jishi.payments.models
     import jishi.search.models
     import jishi.shops.models  # noqa: F401

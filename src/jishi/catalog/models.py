@@ -110,6 +110,7 @@ class Sku(Base):
     __table_args__ = (
         Index("uq_skus_product_spec_key", "product_id", "spec_key", unique=True),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("reserved >= 0 AND reserved <= stock", name="reserved_within_stock"),
         CheckConstraint("price_fen >= 0", name="price_not_negative"),
     )
 
@@ -121,7 +122,10 @@ class Sku(Base):
     spec_key: Mapped[str] = mapped_column(String(500))
     price_fen: Mapped[int] = mapped_column(BigInteger)
     market_price_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # On hand (在库) and reserved for unpaid or unshipped orders (预占); available = stock - reserved.
+    # Both change only through the inventory package, by conditional updates.
     stock: Mapped[int] = mapped_column(Integer, default=0)
+    reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     weight_g: Mapped[int] = mapped_column(Integer, default=0)
     barcode: Mapped[str | None] = mapped_column(String(64))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,76 @@
+"""Idempotent POSTs: the same ``Idempotency-Key`` with the same body returns the first answer.
+
+The key is recorded in the same transaction as the work it guards. Two
+simultaneous requests with one key collide on the unique index: the loser's
+transaction rolls back and it answers with what the winner stored, so a
+double-click or a retry after a timeout never does the work twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jishi.core.db import Base, UnitOfWork, id_column
+from jishi.core.errors import AppError
+from jishi.core.ids import ID_LENGTH
+
+MAX_KEY_LENGTH = 100
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (
+        Index("uq_idempotency_records_owner_scope_key", "owner_id", "scope", "key", unique=True),
+    )
+
+    id: Mapped[str] = id_column()
+    owner_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    scope: Mapped[str] = mapped_column(String(50))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def request_fingerprint(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def find_replay(
+    uow: UnitOfWork, owner_id: str, scope: str, key: str, fingerprint: str
+) -> IdempotencyRecord | None:
+    """The stored answer for this key, or ``None`` when the work has not been done yet."""
+    record = await uow.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.owner_id == owner_id,
+            IdempotencyRecord.scope == scope,
+            IdempotencyRecord.key == key,
+        )
+    )
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise AppError("idempotency_key_reused")
+    return record
+
+
+def claim(uow: UnitOfWork, owner_id: str, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
+    """Add the key to the current transaction; ``store`` fills in the answer before commit."""
+    record = IdempotencyRecord(
+        owner_id=owner_id, scope=scope, key=key, request_hash=fingerprint, created_at=uow.now()
+    )
+    uow.session.add(record)
+    return record
+
+
+def store(record: IdempotencyRecord, status_code: int, body: Any) -> None:
+    record.status_code = status_code
+    record.response_body = body

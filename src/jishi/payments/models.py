@@ -1,0 +1,95 @@
+"""Tables of the payments package.
+
+A payment is what the buyer pays for one checkout (possibly several shops'
+orders). ``trade_no`` is our merchant trade number (商户订单号) sent to the
+gateway; ``gateway_trade_no`` is the gateway's own (交易号). Every notification
+received is kept, verified or not, for reconciliation and support.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jishi.core.db import Base, id_column
+from jishi.core.ids import ID_LENGTH
+
+PAYMENT_STATUSES = ("pending", "paid", "closed", "refunded")
+CHANNELS = ("alipay", "wechat", "unionpay", "sandbox")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("ix_payments_status_expires", "status", "expires_at"),
+        Index("ix_payments_buyer_created", "buyer_id", "created_at"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
+
+    id: Mapped[str] = id_column()
+    buyer_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    subject: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    channel: Mapped[str | None] = mapped_column(String(16))
+    trade_no: Mapped[str] = mapped_column(String(32), unique=True)
+    gateway_trade_no: Mapped[str | None] = mapped_column(String(64))
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PaymentRefund(Base):
+    """Money sent back through the channel the payment came in by (退款)."""
+
+    __tablename__ = "payment_refunds"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+
+    id: Mapped[str] = id_column()
+    payment_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("payments.id"), index=True)
+    refund_no: Mapped[str] = mapped_column(String(32), unique=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | succeeded | failed
+    order_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class PaymentNotification(Base):
+    """A notification a gateway sent (异步通知), as received, and what we made of it."""
+
+    __tablename__ = "payment_notifications"
+    __table_args__ = (Index("ix_payment_notifications_trade", "channel", "trade_no"),)
+
+    id: Mapped[str] = id_column()
+    channel: Mapped[str] = mapped_column(String(16))
+    trade_no: Mapped[str | None] = mapped_column(String(32))
+    payment_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    verified: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(32))  # applied | duplicate | rejected | ...
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class SandboxTrade(Base):
+    """A trade inside the built-in sandbox gateway. The gateway stands outside the
+    app (own routes, own signing key); it only keeps its state in the same database."""
+
+    __tablename__ = "sandbox_trades"
+
+    gateway_trade_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    out_trade_no: Mapped[str] = mapped_column(String(32), unique=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    subject: Mapped[str] = mapped_column(String(128))
+    notify_url: Mapped[str] = mapped_column(String(300))
+    return_url: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | paid | closed
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
