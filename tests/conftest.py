@@ -82,6 +82,11 @@ async def app_ctx(settings: Settings, clock: FrozenClock) -> AsyncIterator[AppCo
     app = create_app(settings, clock=clock)
     ctx: AppContext = app.state.ctx
     ctx.app = app  # type: ignore[attr-defined]
+    # Calls to "outside" services (the sandbox payment gateway) come back into this app.
+    await ctx.outbound.aclose()
+    ctx.outbound = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=settings.public_base_url
+    )
     await _truncate_all(ctx)
     yield ctx
     await ctx.close()

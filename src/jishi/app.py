@@ -19,11 +19,11 @@ from jishi.core.clock import Clock
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxDispatcher
 from jishi.core.http import Ctx, install_error_handlers
+from jishi.core.jobs import PeriodicRunner
 from jishi.core.limits import InputGuardMiddleware
 from jishi.core.logging import RequestContextMiddleware, configure_logging
 from jishi.core.schemas import PROBLEM_RESPONSES
 from jishi.core.web import mount_web_app
-from jishi.search import handlers as _search_handlers  # noqa: F401  (subscribes the search indexer)
 from jishi.search import text as search_text
 from jishi.search.api import admin_router as search_admin_router
 from jishi.search.api import router as search_router
@@ -48,6 +48,11 @@ PACKAGE_ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
+def load_subscribers() -> None:
+    """Import the modules that subscribe to events and register periodic jobs."""
+    import jishi.search.handlers  # noqa: F401
+
+
 def include_api(app: FastAPI) -> None:
     """Mount every package's routes under /api/v1, one level deep (nesting routers costs
     a match per level on every request)."""
@@ -58,19 +63,24 @@ def include_api(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_safety()
+    load_subscribers()
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
     ctx = AppContext.build(settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        dispatcher = None
+        dispatcher, jobs = None, None
         await search_text.ready()  # load the segmenter before the first search, not during it
         if settings.run_jobs_in_process:
             dispatcher = OutboxDispatcher(ctx.database, poll_seconds=settings.outbox_poll_seconds)
             dispatcher.start()
+            jobs = PeriodicRunner(ctx)
+            jobs.start()
         try:
             yield
         finally:
+            if jobs is not None:
+                await jobs.stop()
             if dispatcher is not None:
                 await dispatcher.stop()
             await ctx.close()

@@ -148,13 +148,15 @@ def admin_create(
 
 @app.command()
 def worker() -> None:
-    """Run background work: deliver outbox events (and, later, periodic jobs)."""
+    """Run background work: deliver outbox events and run the periodic sweeps."""
+    from jishi.app import load_subscribers
     from jishi.core.context import AppContext
     from jishi.core.events import OutboxDispatcher
+    from jishi.core.jobs import PeriodicRunner
     from jishi.core.logging import configure_logging
-    from jishi.search import handlers as _search_handlers  # noqa: F401  (event subscriptions)
 
     settings = get_settings()
+    load_subscribers()
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
 
     async def run() -> None:
@@ -164,11 +166,14 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        jobs = PeriodicRunner(ctx)
         dispatcher.start()
+        jobs.start()
         console.print("worker running; Ctrl-C to stop")
         try:
             await stop.wait()
         finally:
+            await jobs.stop()
             await dispatcher.stop()
             await ctx.close()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx
+
 from jishi.core.cache import Cache, RateLimiter, SingleFlight, create_cache
 from jishi.core.clock import Clock, SystemClock
 from jishi.core.db import Database
@@ -22,10 +24,13 @@ class AppContext:
     storage: Storage
     rate_limiter: RateLimiter = field(init=False)
     single_flight: SingleFlight = field(init=False)
+    # Calls to the outside (payment gateways, carriers); tests route it into the app itself.
+    outbound: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
         self.rate_limiter = RateLimiter(self.cache)
         self.single_flight = SingleFlight()
+        self.outbound = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppContext:
@@ -42,5 +47,6 @@ class AppContext:
         )
 
     async def close(self) -> None:
+        await self.outbound.aclose()
         await self.cache.close()
         await self.database.dispose()

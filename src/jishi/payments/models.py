@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jishi.core.db import Base, id_column
@@ -93,3 +93,7 @@ class SandboxTrade(Base):
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
+    # The gateway's own retry schedule for its asynchronous notification (异步通知).
+    notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_notify_at: Mapped[datetime | None] = mapped_column(index=True)
+    notified_at: Mapped[datetime | None]

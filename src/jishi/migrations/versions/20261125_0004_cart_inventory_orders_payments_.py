@@ -69,9 +69,16 @@ def upgrade() -> None:
         sa.Column("refunded_fen", sa.BigInteger(), nullable=False),
         sa.Column("created_at", jishi.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("paid_at", jishi.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("notify_attempts", sa.Integer(), nullable=False),
+        sa.Column("next_notify_at", jishi.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("notified_at", jishi.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("gateway_trade_no", name=op.f("pk_sandbox_trades")),
         sa.UniqueConstraint("out_trade_no", name=op.f("uq_sandbox_trades_out_trade_no")),
     )
+    with op.batch_alter_table("sandbox_trades", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sandbox_trades_next_notify_at"), ["next_notify_at"], unique=False
+        )
     op.create_table(
         "carts",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -353,6 +360,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_carts_updated_at"))
 
     op.drop_table("carts")
+    with op.batch_alter_table("sandbox_trades", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sandbox_trades_next_notify_at"))
+
     op.drop_table("sandbox_trades")
     with op.batch_alter_table("payment_notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_payment_notifications_trade")
