@@ -117,6 +117,19 @@ CATALOG: dict[str, ErrorKind] = {
     ),
 }
 
+
+
+def register_errors(kinds: dict[str, ErrorKind]) -> None:
+    """Add a package's own error codes (called at import of its ``errors`` module).
+
+    Codes are a public contract, so a code may be registered only once.
+    """
+    clashes = sorted(set(kinds) & set(CATALOG))
+    if clashes:
+        raise KeyError(f"error codes already registered: {clashes}")
+    CATALOG.update(kinds)
+
+
 STATUS_TITLES = {
     401: "Unauthorized",
     403: "Forbidden",
