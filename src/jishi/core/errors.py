@@ -118,7 +118,6 @@ CATALOG: dict[str, ErrorKind] = {
 }
 
 
-
 def register_errors(kinds: dict[str, ErrorKind]) -> None:
     """Add a package's own error codes (called at import of its ``errors`` module).
 
@@ -163,6 +162,8 @@ class AppError(Exception):
     params: dict[str, Any] = field(default_factory=dict)
     field_errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    # Extension members of the problem body (RFC 9457 §3.2), e.g. which SKU ran short.
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def __init__(
         self,
@@ -170,6 +171,7 @@ class AppError(Exception):
         *,
         field_errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
         **params: Any,
     ) -> None:
         if code not in CATALOG:
@@ -179,6 +181,7 @@ class AppError(Exception):
         self.params = params
         self.field_errors = field_errors or []
         self.headers = headers or {}
+        self.extensions = extensions or {}
 
     @property
     def status(self) -> int:
@@ -202,6 +205,7 @@ class NotFound(AppError):
 
 def problem_body(error: AppError, locale: str, *, instance: str, request_id: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {
+        **error.extensions,
         "type": f"https://jishi.dev/problems/{error.code.replace('_', '-')}",
         "title": STATUS_TITLES.get(error.status, "Error"),
         "status": error.status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jishi.core.db import Base, id_column
@@ -38,6 +38,9 @@ class Shop(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     status_reason: Mapped[str | None] = mapped_column(String(500))
     owner_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"))
+    # Flat shipping fee per order (运费), waived when the goods come to free_shipping_over_fen (包邮门槛).
+    shipping_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    free_shipping_over_fen: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     approved_at: Mapped[datetime | None]
