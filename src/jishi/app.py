@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from jishi import __version__
 from jishi.accounts.api import router as accounts_router
+from jishi.cart.api import router as cart_router
 from jishi.catalog.api import admin_router as catalog_admin_router
 from jishi.catalog.api import router as catalog_router
 from jishi.catalog.media_api import public_router as media_public_router
@@ -39,6 +40,7 @@ MAX_JSON_BODY = 1 * 1024 * 1024
 PACKAGE_ROUTERS: tuple[APIRouter, ...] = (
     catalog_router,
     search_router,
+    cart_router,
     accounts_router,
     shops_router,
     media_router,

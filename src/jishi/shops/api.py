@@ -48,7 +48,8 @@ async def get_shop(shop_id: str, principal: MaybeUser, uow: Uow) -> schemas.Shop
 
 @router.patch("/shops/{shop_id}", response_model=schemas.ShopOut)
 async def update_shop(body: schemas.ShopUpdateIn, access: ShopOwnerAccess, uow: Uow) -> schemas.ShopOut:
-    shop = await service.update_profile(uow, access, name=body.name, description=body.description)
+    """The owner edits the shop's name, description and shipping terms (运费, 包邮门槛)."""
+    shop = await service.update_profile(uow, access, **body.model_dump(exclude_unset=True))
     return _shop_out(shop)
 
 

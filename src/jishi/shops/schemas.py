@@ -26,6 +26,8 @@ class ShopApplyIn(StrictBody):
 class ShopUpdateIn(StrictBody):
     name: ShopName | None = None
     description: Description | None = None
+    shipping_fee_fen: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    free_shipping_over_fen: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
 
 
 class ReasonIn(StrictBody):
@@ -44,6 +46,8 @@ class ShopOut(BaseModel):
     description: str
     status: ShopStatus
     status_reason: str | None
+    shipping_fee_fen: int
+    free_shipping_over_fen: int | None
     created_at: datetime
     approved_at: datetime | None
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -155,6 +157,29 @@ async def active_shop_brief(uow: UnitOfWork, shop_id: str) -> dict[str, str] | N
     return {"id": row[0], "name": row[1]} if row else None
 
 
+@dataclass(frozen=True)
+class ShopTerms:
+    """What checkout needs to know of a shop: is it selling, and its shipping terms."""
+
+    id: str
+    name: str
+    is_active: bool
+    shipping_fee_fen: int
+    free_shipping_over_fen: int | None
+
+
+async def shop_terms(uow: UnitOfWork, shop_ids: Iterable[str]) -> dict[str, ShopTerms]:
+    ids = sorted(set(shop_ids))
+    if not ids:
+        return {}
+    rows = await uow.session.execute(
+        select(Shop.id, Shop.name, Shop.status, Shop.shipping_fee_fen, Shop.free_shipping_over_fen).where(
+            Shop.id.in_(ids)
+        )
+    )
+    return {r[0]: ShopTerms(r[0], r[1], r[2] == "active", r[3], r[4]) for r in rows}
+
+
 async def member_roles(uow: UnitOfWork, user_id: str) -> set[str]:
     """Shop roles a user holds anywhere, as account role names."""
     roles = await uow.session.scalars(select(ShopMember.role).where(ShopMember.user_id == user_id).distinct())
@@ -230,8 +255,14 @@ async def review(
 
 
 async def update_profile(
-    uow: UnitOfWork, membership: Membership, *, name: str | None, description: str | None
+    uow: UnitOfWork,
+    membership: Membership,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    **changes: Any,
 ) -> Shop:
+    """Name, description and shipping terms; ``free_shipping_over_fen`` may be set to null."""
     shop = membership.shop
     if shop.status not in ("pending", "active"):
         raise AppError("shop_not_active", status=shop.status)
@@ -243,6 +274,10 @@ async def update_profile(
         shop.name, shop.name_key = name, key
     if description is not None:
         shop.description = description
+    if changes.get("shipping_fee_fen") is not None:
+        shop.shipping_fee_fen = changes["shipping_fee_fen"]
+    if "free_shipping_over_fen" in changes:
+        shop.free_shipping_over_fen = changes["free_shipping_over_fen"]
     shop.updated_at = uow.now()
     try:
         await uow.commit()

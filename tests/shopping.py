@@ -1,0 +1,85 @@
+"""A small market built through the API, for cart, order and inventory tests:
+two active shops, each with one on-sale product of two SKUs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.catalog.helpers import API, create_product, phone_category
+from tests.conftest import Account, open_shop, register
+
+
+@dataclass
+class Listing:
+    owner: Account
+    shop_id: str
+    product_id: str
+    sku_ids: list[str]
+
+
+async def list_product(
+    client: httpx.AsyncClient,
+    admin: Account,
+    category_id: str,
+    *,
+    title: str = "华为 Mate 70 手机",
+    prices: tuple[int, int] = (549900, 599900),
+    stocks: tuple[int, int] = (10, 5),
+    shop: tuple[Account, str] | None = None,
+) -> Listing:
+    owner, shop_id = shop or await open_shop(client, admin)
+    body: dict[str, Any] = {
+        "title": title,
+        "category_id": category_id,
+        "skus": [
+            {"specs": {"颜色": "黑", "存储容量": "256GB"}, "price_fen": prices[0], "stock": stocks[0]},
+            {"specs": {"颜色": "白", "存储容量": "256GB"}, "price_fen": prices[1], "stock": stocks[1]},
+        ],
+    }
+    product = await create_product(client, owner, shop_id, body)
+    published = await client.post(
+        f"{API}/shops/{shop_id}/products/{product['id']}/publish", headers=owner.headers
+    )
+    assert published.status_code == 200, published.text
+    return Listing(owner, shop_id, product["id"], [s["id"] for s in product["skus"]])
+
+
+@dataclass
+class Market:
+    admin: Account
+    category_id: str
+    a: Listing
+    b: Listing
+
+
+async def build_market(client: httpx.AsyncClient, admin: Account) -> Market:
+    category_id = await phone_category(client, admin)
+    a = await list_product(client, admin, category_id)
+    b = await list_product(client, admin, category_id, title="小米 15 手机", prices=(399900, 429900))
+    return Market(admin, category_id, a, b)
+
+
+async def add_address(client: httpx.AsyncClient, buyer: Account) -> str:
+    response = await client.post(
+        f"{API}/me/addresses",
+        headers=buyer.headers,
+        json={
+            "recipient": "张三",
+            "phone": "13800138000",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "detail": "文三路 100 号",
+            "is_default": True,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def new_buyer(client: httpx.AsyncClient) -> tuple[Account, str]:
+    buyer = await register(client)
+    return buyer, await add_address(client, buyer)
