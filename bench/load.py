@@ -19,16 +19,33 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPORT_SCRIPT = HERE / "report.lua"
 PATHS_SCRIPT = HERE / "paths.lua"
+REQUESTS_SCRIPT = HERE / "requests.lua"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One prepared request: method, path, bearer token, JSON body."""
+
+    method: str
+    path: str
+    token: str = ""
+    body: str = ""
+
+    def line(self) -> str:
+        auth = f"Bearer {self.token}" if self.token else ""
+        return "\t".join((self.method, self.path, auth, self.body))
 
 
 @dataclass
 class Scenario:
-    """One load pattern: a single path, or many paths cycled through (``paths``)."""
+    """One load pattern: a single path, many GET paths cycled through (``paths``),
+    or prepared requests with tokens and bodies cycled through (``calls``)."""
 
     name: str
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +87,10 @@ def _run_wrk(base_url: str, scenario: Scenario, *, clients: int, seconds: float,
         with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as listing:
             listing.write("\n".join(scenario.paths) + "\n")
         script, trailing = ["-s", str(PATHS_SCRIPT)], ["--", listing.name]
+    elif scenario.calls:
+        with tempfile.NamedTemporaryFile("w", suffix=".calls", delete=False) as listing:
+            listing.write("\n".join(c.line() for c in scenario.calls) + "\n")
+        script, trailing = ["-s", str(REQUESTS_SCRIPT)], ["--", listing.name]
     command = [
         require_wrk(),
         f"-t{threads}",

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from tests.catalog.helpers import API, create_product, phone_category
-from tests.conftest import Account, open_shop, register
+from tests.conftest import PASSWORD, Account, open_shop, register
 
 
 @dataclass
@@ -80,6 +80,43 @@ async def add_address(client: httpx.AsyncClient, buyer: Account) -> str:
     return str(response.json()["id"])
 
 
-async def new_buyer(client: httpx.AsyncClient) -> tuple[Account, str]:
-    buyer = await register(client)
+async def new_buyer(client: httpx.AsyncClient, ctx: Any = None) -> tuple[Account, str]:
+    """A registered buyer with an address. With ``ctx``, signed up through the service, past
+    the per-address sign-up limit (for tests with many buyers at once)."""
+    buyer = await register(client) if ctx is None else await _register_directly(ctx)
     return buyer, await add_address(client, buyer)
+
+
+async def _register_directly(ctx: Any) -> Account:
+    from jishi.accounts import service as accounts
+    from jishi.core.ids import new_id
+
+    email = f"buyer-{new_id().lower()}@example.com"
+    async with ctx.database.uow() as uow:
+        tokens = await accounts.register(
+            uow, ctx, email=email, password=PASSWORD, nickname=None, user_agent="tests", client="api"
+        )
+    return Account(tokens.user.id, email, tokens.access_token, tokens.refresh_token)
+
+
+async def place_order(
+    client: httpx.AsyncClient, buyer: Account, address_id: str, items: list[tuple[str, int]], **extra: Any
+) -> httpx.Response:
+    body = {"address_id": address_id, "items": [{"sku_id": s, "quantity": q} for s, q in items], **extra}
+    return await client.post(f"{API}/orders", headers=buyer.headers, json=body)
+
+
+async def pay_in_sandbox(client: httpx.AsyncClient, ctx: Any, buyer: Account, payment_id: str) -> None:
+    """Pay as a buyer would: start the sandbox payment, confirm on the gateway's page,
+    and let the gateway deliver its signed notification."""
+    from jishi.payments.sandbox_gateway import deliver_due_notifications
+
+    started = await client.post(
+        f"{API}/payments/{payment_id}/pay", headers=buyer.headers, json={"channel": "sandbox"}
+    )
+    assert started.status_code == 200, started.text
+    url = started.json()["action"]["url"]
+    path = url[url.index("/sandbox-gateway/") :]
+    confirmed = await client.post(f"{path}/confirm", headers={"Accept": "application/json"})
+    assert confirmed.status_code == 200, confirmed.text
+    await deliver_due_notifications(ctx)

@@ -25,6 +25,10 @@ from jishi.core.limits import InputGuardMiddleware
 from jishi.core.logging import RequestContextMiddleware, configure_logging
 from jishi.core.schemas import PROBLEM_RESPONSES
 from jishi.core.web import mount_web_app
+from jishi.inventory.api import router as inventory_router
+from jishi.orders.api import router as orders_router
+from jishi.payments import sandbox_gateway
+from jishi.payments.api import router as payments_router
 from jishi.search import text as search_text
 from jishi.search.api import admin_router as search_admin_router
 from jishi.search.api import router as search_router
@@ -41,9 +45,12 @@ PACKAGE_ROUTERS: tuple[APIRouter, ...] = (
     catalog_router,
     search_router,
     cart_router,
+    orders_router,
+    payments_router,
     accounts_router,
     shops_router,
     media_router,
+    inventory_router,
     shops_admin_router,
     catalog_admin_router,
     search_admin_router,
@@ -52,6 +59,8 @@ PACKAGE_ROUTERS: tuple[APIRouter, ...] = (
 
 def load_subscribers() -> None:
     """Import the modules that subscribe to events and register periodic jobs."""
+    import jishi.orders.jobs
+    import jishi.payments.jobs
     import jishi.search.handlers  # noqa: F401
 
 
@@ -102,6 +111,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(RequestContextMiddleware)
     include_api(app)
     app.include_router(media_public_router)  # before the web app's catch-all route
+    if settings.payments_sandbox:  # a stand-in for an outside gateway, at the site root
+        app.include_router(sandbox_gateway.router)
     _add_probes(app)
     mount_web_app(app, settings.web_dist)
     return app

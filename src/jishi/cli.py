@@ -7,7 +7,7 @@ import enum
 import json
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,6 +31,8 @@ admin_app = typer.Typer(help="Platform administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 search_app = typer.Typer(help="The product search index.", no_args_is_help=True)
 app.add_typer(search_app, name="search")
+inventory_app = typer.Typer(help="Stock on hand, reservations and the ledger.", no_args_is_help=True)
+app.add_typer(inventory_app, name="inventory")
 console = Console()
 
 
@@ -211,6 +213,28 @@ def search_reindex(
         )
 
     asyncio.run(run())
+
+
+@inventory_app.command("check")
+def inventory_check() -> None:
+    """Verify every SKU's reserved count equals the units its open reservations hold."""
+    from jishi.core.context import AppContext
+    from jishi.inventory.service import check
+
+    async def run() -> list[Any]:
+        ctx = AppContext.build(get_settings())
+        try:
+            async with ctx.database.uow() as uow:
+                return list(await check(uow))
+        finally:
+            await ctx.close()
+
+    discrepancies = asyncio.run(run())
+    for d in discrepancies:
+        console.print(f"[red]{d.sku_id}: reserved {d.reserved}, open reservations hold {d.held}[/red]")
+    if discrepancies:
+        raise typer.Exit(code=1)
+    console.print("[green]reserved stock matches the open reservations of every SKU[/green]")
 
 
 @app.command()

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     invitation_ttl_seconds: int = 7 * 24 * 3600
 
+    # Unpaid orders are cancelled after this (待付款超时); shipped ones complete after auto_complete.
+    order_payment_timeout_seconds: int = 30 * 60
+    order_auto_complete_seconds: int = 10 * 24 * 3600
+
     run_jobs_in_process: bool = True
     outbox_poll_seconds: float = 1.0
     log_json: bool = True

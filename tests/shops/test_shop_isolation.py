@@ -16,6 +16,7 @@ from PIL import Image
 from jishi.core.context import AppContext
 from tests.catalog.helpers import create_product, phone_body, phone_category
 from tests.conftest import Account, open_shop, register
+from tests.shopping import new_buyer, place_order
 
 API = "/api/v1"
 # Shop pages buyers may read: B is active, so these answer 200 to anyone.
@@ -71,6 +72,10 @@ async def test_shop_a_owner_gets_404_everywhere_in_shop_b(
         files={"file": ("b.png", _tiny_png(), "image/png")},
     )
     assert b_media.status_code == 201, b_media.text
+    await client.post(f"{API}/shops/{shop_b}/products/{b_product['id']}/publish", headers=owner_b.headers)
+    buyer, address = await new_buyer(client)
+    b_order = await place_order(client, buyer, address, [(b_product["skus"][0]["id"], 1)])
+    assert b_order.status_code == 201, b_order.text
     b_values = {
         "shop_id": shop_b,
         "user_id": owner_b.id,
@@ -78,6 +83,7 @@ async def test_shop_a_owner_gets_404_everywhere_in_shop_b(
         "product_id": b_product["id"],
         "sku_id": b_product["skus"][0]["id"],
         "media_id": b_media.json()["id"],
+        "order_id": b_order.json()["orders"][0]["id"],
     }
 
     routes = shop_scoped_routes(app_ctx)

@@ -219,6 +219,7 @@ async def create_product(body: schemas.ProductIn, access: ActiveShopMember, uow:
         description=body.description,
         specs=_specs(body.specs),
         skus=_drafts(body.skus),
+        actor_id=access.user_id,
     )
     return await _product_out(uow, product, skus)
 
@@ -275,7 +276,9 @@ async def replace_skus(
 ) -> schemas.ProductOut:
     """Replace the spec/SKU matrix (规格矩阵); unchanged combinations keep their SKU ids."""
     product = await service.get_shop_product(uow, access.shop.id, product_id)
-    skus = await service.replace_skus(uow, ctx, product, _specs(body.specs), _drafts(body.skus))
+    skus = await service.replace_skus(
+        uow, ctx, product, _specs(body.specs), _drafts(body.skus), actor_id=access.user_id
+    )
     return await _product_out(uow, product, skus)
 
 
@@ -306,7 +309,9 @@ async def update_sku(
 ) -> schemas.SkuOut:
     """Change a SKU's price, stock, weight, barcode or availability (改价、改库存)."""
     return _sku_out(
-        await service.update_sku(uow, ctx, access.shop.id, sku_id, body.model_dump(exclude_unset=True))
+        await service.update_sku(
+            uow, ctx, access.shop.id, sku_id, body.model_dump(exclude_unset=True), actor_id=access.user_id
+        )
     )
 
 

@@ -57,6 +57,5 @@ async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) 
     ).all()
     images = await main_image_urls(uow, storage, {r[1] for r in rows})
     return {
-        r[0]: SkuOffer(*r[:9], on_sale=bool(r[9]), image_url=images.get(r[1], {}).get("thumb"))
-        for r in rows
+        r[0]: SkuOffer(*r[:9], on_sale=bool(r[9]), image_url=images.get(r[1], {}).get("thumb")) for r in rows
     }

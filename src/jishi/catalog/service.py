@@ -19,6 +19,7 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.inventory import service as inventory
 
 # ---- what other packages read (search indexing, media) ------------------------------------
 
@@ -217,7 +218,7 @@ def _refresh_totals(product: Product, skus: list[Sku]) -> None:
     enabled = [s for s in skus if s.is_enabled]
     prices = [s.price_fen for s in enabled] or [0]
     product.price_min_fen, product.price_max_fen = min(prices), max(prices)
-    product.stock_total = sum(s.stock for s in enabled)
+    product.stock_total = sum(s.stock - s.reserved for s in enabled)
     markets = [s.market_price_fen for s in enabled if s.market_price_fen is not None]
     product.market_price_fen = max(markets) if markets else None
 
@@ -270,6 +271,7 @@ async def create_product(
     description: str,
     specs: list[dict[str, Any]] | None,
     skus: list[SkuDraft],
+    actor_id: str | None = None,
 ) -> tuple[Product, list[Sku]]:
     await _check_category(uow, category_id)
     await _check_brand(uow, brand_id)
@@ -295,6 +297,8 @@ async def create_product(
     await uow.session.flush()
     rows = [_new_sku(product, d, resolved, now) for d in skus]
     uow.session.add_all(rows)
+    await uow.session.flush()
+    inventory.record_initial(uow, rows, actor_id=actor_id, reason="新建商品")
     _refresh_totals(product, rows)
     uow.publish("product.changed", {"product_id": product.id})
     await uow.commit()
@@ -353,6 +357,7 @@ async def replace_skus(
     product: Product,
     specs: list[dict[str, Any]] | None,
     drafts: list[SkuDraft],
+    actor_id: str | None = None,
 ) -> list[Sku]:
     """Replace the SKU matrix. SKUs with unchanged spec values keep their ids (so carts
     and orders that refer to them stay valid); SKUs no longer listed are disabled, not
@@ -367,9 +372,13 @@ async def replace_skus(
         kept.add(key)
         sku = existing.get(key)
         if sku is None:
-            uow.session.add(_new_sku(product, draft, resolved, now))
+            added = _new_sku(product, draft, resolved, now)
+            uow.session.add(added)
+            await uow.session.flush()
+            inventory.record_initial(uow, [added], actor_id=actor_id, reason="新增规格")
             continue
-        sku.price_fen, sku.market_price_fen, sku.stock = draft.price_fen, draft.market_price_fen, draft.stock
+        await inventory.set_on_hand(uow, sku, draft.stock, actor_id=actor_id, reason="编辑规格")
+        sku.price_fen, sku.market_price_fen = draft.price_fen, draft.market_price_fen
         sku.weight_g, sku.barcode, sku.is_enabled = draft.weight_g, draft.barcode, True
         sku.updated_at, sku.version = now, sku.version + 1
     for key, sku in existing.items():
@@ -384,13 +393,21 @@ async def replace_skus(
 
 
 async def update_sku(
-    uow: UnitOfWork, ctx: AppContext, shop_id: str, sku_id: str, changes: dict[str, Any]
+    uow: UnitOfWork,
+    ctx: AppContext,
+    shop_id: str,
+    sku_id: str,
+    changes: dict[str, Any],
+    actor_id: str | None = None,
 ) -> Sku:
+    """Change a SKU's price, stock on hand (盘点, through the stock ledger) and details."""
     sku = await uow.session.get(Sku, sku_id)
     if sku is None or sku.shop_id != shop_id:
         raise NotFound()
     product = await get_shop_product(uow, shop_id, sku.product_id)
-    for attr in ("price_fen", "market_price_fen", "stock", "weight_g", "barcode", "is_enabled"):
+    if changes.get("stock") is not None:
+        await inventory.set_on_hand(uow, sku, changes["stock"], actor_id=actor_id, reason="商家修改库存")
+    for attr in ("price_fen", "market_price_fen", "weight_g", "barcode", "is_enabled"):
         if attr in changes and (changes[attr] is not None or attr in ("market_price_fen", "barcode")):
             setattr(sku, attr, changes[attr])
     if sku.market_price_fen is not None and sku.market_price_fen < sku.price_fen:
@@ -543,8 +560,8 @@ async def _live_part(uow: UnitOfWork, product_id: str) -> dict[str, Any] | None:
                 "specs": s.specs,
                 "price_fen": s.price_fen,
                 "market_price_fen": s.market_price_fen,
-                "available": s.stock > 0,
-                "stock": s.stock,
+                "available": s.stock > s.reserved,
+                "stock": s.stock - s.reserved,
             }
             for s in skus
         ],

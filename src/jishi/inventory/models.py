@@ -47,7 +47,8 @@ class StockMovement(Base):
     __table_args__ = (Index("ix_stock_movements_sku_created", "sku_id", "created_at"),)
 
     id: Mapped[str] = id_column()
-    sku_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("skus.id"))
+    # A draft that never sold can be deleted, and its ledger with it.
+    sku_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("skus.id", ondelete="CASCADE"))
     shop_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     on_hand_delta: Mapped[int] = mapped_column(Integer, default=0)

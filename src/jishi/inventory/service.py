@@ -30,6 +30,7 @@ from jishi.inventory.models import StockMovement, StockReservation
 
 @dataclass(frozen=True)
 class StockRequest:
+    order_id: str
     sku_id: str
     quantity: int
 
@@ -59,19 +60,18 @@ def _moved(sku_id: str, row: Any, on_hand_delta: int, reserved_delta: int) -> _M
 
 
 def _merge(requests: Iterable[StockRequest]) -> list[StockRequest]:
-    """One request per SKU, in id order (the lock order)."""
-    totals: dict[str, int] = defaultdict(int)
+    """One request per order and SKU, in SKU id order (the lock order) across all orders."""
+    totals: dict[tuple[str, str], int] = defaultdict(int)
     for request in requests:
-        totals[request.sku_id] += request.quantity
-    return [StockRequest(sku_id, totals[sku_id]) for sku_id in sorted(totals)]
+        totals[(request.sku_id, request.order_id)] += request.quantity
+    return [StockRequest(order_id, sku_id, totals[(sku_id, order_id)]) for sku_id, order_id in sorted(totals)]
 
 
-async def reserve(
-    uow: UnitOfWork, order_id: str, requests: Iterable[StockRequest], *, actor_id: str | None
-) -> None:
-    """Hold stock for an order (预占). All or nothing: raises ``insufficient_stock``
-    naming the first SKU that is short; the caller's transaction then rolls back."""
-    moved: list[_Moved] = []
+async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id: str | None) -> None:
+    """Hold stock for orders (预占), e.g. all the orders of one checkout. All or nothing:
+    raises ``insufficient_stock`` naming the first SKU that is short; the caller's
+    transaction then rolls back."""
+    moved: list[tuple[str, _Moved]] = []
     for request in _merge(requests):
         row = (
             await uow.session.execute(
@@ -87,10 +87,10 @@ async def reserve(
         ).first()
         if row is None:
             raise AppError("insufficient_stock", extensions={"sku_id": request.sku_id})
-        moved.append(_moved(request.sku_id, row, 0, request.quantity))
+        moved.append((request.order_id, _moved(request.sku_id, row, 0, request.quantity)))
         uow.session.add(
             StockReservation(
-                order_id=order_id,
+                order_id=request.order_id,
                 sku_id=request.sku_id,
                 quantity=request.quantity,
                 status="held",
@@ -98,8 +98,9 @@ async def reserve(
                 updated_at=uow.now(),
             )
         )
-    _record(uow, moved, "reserve", order_id=order_id, actor_id=actor_id, reason="")
-    await _apply_to_products(uow, moved)
+    for order_id, movement in moved:
+        _record(uow, [movement], "reserve", order_id=order_id, actor_id=actor_id, reason="")
+    await _apply_to_products(uow, [movement for _, movement in moved])
 
 
 async def release(uow: UnitOfWork, order_id: str, *, actor_id: str | None, reason: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jishi.accounts import service as accounts
@@ -155,6 +155,13 @@ async def active_shop_brief(uow: UnitOfWork, shop_id: str) -> dict[str, str] | N
         )
     ).first()
     return {"id": row[0], "name": row[1]} if row else None
+
+
+def active_shop_name(shop_id: SQLColumnExpression[str]) -> ScalarSelect[str]:
+    """The shop's name while it is active, else NULL: a scalar subquery for another package's
+    query, so a product page learns whether its shop sells, and its name, in the same
+    statement (the shops table stays this package's business)."""
+    return select(Shop.name).where(Shop.id == shop_id, Shop.status == "active").scalar_subquery()
 
 
 @dataclass(frozen=True)

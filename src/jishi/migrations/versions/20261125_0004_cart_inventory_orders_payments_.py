@@ -275,7 +275,9 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.String(length=26), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_at", jishi.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], name=op.f("fk_stock_movements_sku_id_skus")),
+        sa.ForeignKeyConstraint(
+            ["sku_id"], ["skus.id"], name=op.f("fk_stock_movements_sku_id_skus"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_movements")),
     )
     with op.batch_alter_table("stock_movements", schema=None) as batch_op:

@@ -1,0 +1,380 @@
+"""The order lifecycle (订单状态机) and what buyers and merchants read of orders.
+
+``pending_payment → paid → shipped → (delivered →) completed``, and
+``pending_payment → cancelled``. Every transition is a conditional update on
+the expected status (so two racing requests make one change), writes a
+timeline entry and publishes ``order.<status>`` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from jishi.core.context import AppContext
+from jishi.core.db import UnitOfWork
+from jishi.core.errors import AppError, NotFound, invalid_field
+from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.inventory import service as inventory
+from jishi.orders import errors as _errors  # noqa: F401  (registers the codes)
+from jishi.orders.carriers import CARRIER_CODES
+from jishi.orders.models import ORDER_STATUSES, Order, OrderEvent, OrderLine
+from jishi.payments import service as payments
+from jishi.payments.models import Payment
+
+ACTIONS = {  # action → (zh, en) for order_state_conflict
+    "cancel": ("取消", "cancelled"),
+    "ship": ("发货", "shipped"),
+    "confirm": ("确认收货", "confirmed as received"),
+}
+STATUS_NAMES = {
+    "pending_payment": "待付款",
+    "paid": "待发货",
+    "shipped": "已发货",
+    "delivered": "已送达",
+    "completed": "已完成",
+    "cancelled": "已取消",
+}
+
+
+def _conflict(order: Order, action: str) -> AppError:
+    zh, en = ACTIONS[action]
+    return AppError(
+        "order_state_conflict",
+        status=STATUS_NAMES.get(order.status, order.status),
+        action=zh,
+        action_en=en,
+        extensions={"order_status": order.status},
+    )
+
+
+async def _move(
+    uow: UnitOfWork,
+    order: Order,
+    to: str,
+    *,
+    actor_kind: str,
+    actor_id: str | None,
+    reason: str = "",
+    **values: Any,
+) -> bool:
+    """Move ``order`` from the status it was read in to ``to``; False if someone moved it first."""
+    now = uow.now()
+    result = await uow.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == order.status)
+        .values(status=to, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    uow.session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=to,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            reason=reason,
+            created_at=now,
+        )
+    )
+    uow.publish(
+        f"order.{to}",
+        {"order_id": order.id, "shop_id": order.shop_id, "buyer_id": order.buyer_id, "from": order.status},
+    )
+    order.status = to
+    for name, value in values.items():
+        setattr(order, name, value)
+    return True
+
+
+# ---- paying ------------------------------------------------------------------------------------
+
+
+async def mark_payment_orders_paid(uow: UnitOfWork, payment: Payment) -> None:
+    """Listener of payments: the payment went through, so all its orders are paid (one transaction)."""
+    orders = await uow.session.scalars(
+        select(Order)
+        .where(Order.payment_id == payment.id, Order.status == "pending_payment")
+        .order_by(Order.id)
+    )
+    for order in orders:
+        await _move(
+            uow, order, "paid", actor_kind="payment", actor_id=None, paid_at=uow.now(), pay_deadline_at=None
+        )
+
+
+payments.on_payment_paid(mark_payment_orders_paid)
+
+
+# ---- cancelling --------------------------------------------------------------------------------
+
+
+async def cancel(uow: UnitOfWork, ctx: AppContext, buyer_id: str, order_id: str, reason: str) -> Order:
+    """The buyer cancels before paying (取消订单); stock goes back at once."""
+    order = await _buyer_order(uow, buyer_id, order_id)
+    if order.status != "pending_payment":
+        raise _conflict(order, "cancel")
+    cancelled = await _cancel_unpaid(
+        uow, ctx, order, actor_kind="buyer", actor_id=buyer_id, reason=reason or "买家取消"
+    )
+    if not cancelled:
+        raise _conflict(await _buyer_order(uow, buyer_id, order_id), "cancel")
+    return order
+
+
+async def _cancel_unpaid(
+    uow: UnitOfWork, ctx: AppContext, order: Order, *, actor_kind: str, actor_id: str | None, reason: str
+) -> bool:
+    """Cancel an unpaid order: close its gateway trade first (so it can no longer be paid),
+    then, in one transaction, cancel, release the stock and take its share off the payment."""
+    payment_id = order.payment_id
+    await uow.rollback()  # hold no connection while the gateway is asked
+    if not await payments.prepare_cancel(ctx, payment_id):
+        return False  # the gateway says it was paid: the payment path marked it paid
+    await uow.session.refresh(order)
+    if order.status != "pending_payment":
+        return False
+    trade_no = (await payments.get_payment(uow, payment_id)).trade_no
+    if not await _move(
+        uow,
+        order,
+        "cancelled",
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        reason=reason,
+        cancel_reason=reason,
+        cancelled_at=uow.now(),
+        pay_deadline_at=None,
+    ):
+        await uow.rollback()
+        return False
+    await inventory.release(uow, order.id, actor_id=actor_id, reason=reason)
+    await payments.reduce_amount(uow, order.payment_id, order.total_fen, expected_trade_no=trade_no)
+    await uow.commit()
+    return True
+
+
+async def cancel_overdue(ctx: AppContext, *, batch: int = 100) -> int:
+    """Cancel unpaid orders past their deadline (超时未付款自动取消); returns how many.
+
+    No row lock is held across the call to the gateway: each cancellation is a
+    conditional update, so two sweepers racing over one order cancel it once.
+    """
+    now = ctx.clock.now()
+    cancelled = 0
+    async with ctx.database.uow() as uow:
+        overdue = list(
+            await uow.session.scalars(
+                select(Order.id)
+                .where(Order.status == "pending_payment", Order.pay_deadline_at <= now)
+                .order_by(Order.pay_deadline_at, Order.id)
+                .limit(batch)
+            )
+        )
+        for order_id in overdue:
+            order = await uow.session.get(Order, order_id, populate_existing=True)
+            if order is not None and await _cancel_unpaid(
+                uow, ctx, order, actor_kind="system", actor_id=None, reason="超时未付款，系统自动取消"
+            ):
+                cancelled += 1
+    return cancelled
+
+
+# ---- shipping and receiving ---------------------------------------------------------------------
+
+
+async def ship(
+    uow: UnitOfWork,
+    ctx: AppContext,
+    shop_id: str,
+    order_id: str,
+    *,
+    carrier_code: str,
+    tracking_no: str,
+    actor_id: str,
+) -> Order:
+    """The merchant ships a paid order (发货): stock leaves the warehouse; the order completes
+    by itself if the buyer does not confirm receipt in time."""
+    if carrier_code not in CARRIER_CODES:
+        raise invalid_field("carrier_code", "unknown_carrier", "不支持该快递公司。", "Unknown carrier.")
+    order = await _shop_order(uow, shop_id, order_id)
+    if order.status != "paid":
+        raise _conflict(order, "ship")
+    now = uow.now()
+    moved = await _move(
+        uow,
+        order,
+        "shipped",
+        actor_kind="merchant",
+        actor_id=actor_id,
+        carrier_code=carrier_code,
+        tracking_no=tracking_no.upper(),
+        shipped_at=now,
+        auto_complete_at=now + timedelta(seconds=ctx.settings.order_auto_complete_seconds),
+    )
+    if not moved:
+        raise _conflict(await _shop_order(uow, shop_id, order_id), "ship")
+    await inventory.deduct(uow, order.id, actor_id=actor_id)
+    await uow.commit()
+    return order
+
+
+async def confirm_receipt(uow: UnitOfWork, buyer_id: str, order_id: str) -> Order:
+    """The buyer confirms the goods arrived (确认收货): the order is completed."""
+    order = await _buyer_order(uow, buyer_id, order_id)
+    if order.status not in ("shipped", "delivered"):
+        raise _conflict(order, "confirm")
+    moved = await _move(
+        uow,
+        order,
+        "completed",
+        actor_kind="buyer",
+        actor_id=buyer_id,
+        completed_at=uow.now(),
+        auto_complete_at=None,
+    )
+    if not moved:
+        raise _conflict(await _buyer_order(uow, buyer_id, order_id), "confirm")
+    await uow.commit()
+    return order
+
+
+async def complete_overdue(ctx: AppContext, *, batch: int = 100) -> int:
+    """Complete shipped orders whose receipt was not confirmed in time (自动确认收货)."""
+    now = ctx.clock.now()
+    completed = 0
+    async with ctx.database.uow() as uow:
+        query = (
+            select(Order)
+            .where(Order.status.in_(("shipped", "delivered")), Order.auto_complete_at <= now)
+            .order_by(Order.auto_complete_at, Order.id)
+            .limit(batch)
+        )
+        if ctx.database.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        for order in list(await uow.session.scalars(query)):
+            if await _move(
+                uow,
+                order,
+                "completed",
+                actor_kind="system",
+                actor_id=None,
+                reason="超时自动确认收货",
+                completed_at=now,
+                auto_complete_at=None,
+            ):
+                completed += 1
+        await uow.commit()
+    return completed
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+
+async def _buyer_order(uow: UnitOfWork, buyer_id: str, order_id: str) -> Order:
+    order = await uow.session.get(Order, order_id, populate_existing=True)
+    if order is None or order.buyer_id != buyer_id:
+        raise NotFound()
+    return order
+
+
+async def _shop_order(uow: UnitOfWork, shop_id: str, order_id: str) -> Order:
+    order = await uow.session.get(Order, order_id, populate_existing=True)
+    if order is None or order.shop_id != shop_id:
+        raise NotFound()
+    return order
+
+
+async def buyer_order(uow: UnitOfWork, buyer_id: str, order_id: str) -> Order:
+    return await _buyer_order(uow, buyer_id, order_id)
+
+
+async def shop_order(uow: UnitOfWork, shop_id: str, order_id: str) -> Order:
+    return await _shop_order(uow, shop_id, order_id)
+
+
+async def list_orders(
+    uow: UnitOfWork,
+    *,
+    buyer_id: str | None = None,
+    shop_id: str | None = None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Order], str | None]:
+    """A buyer's or a shop's orders, newest first, optionally of one status."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)
+    if buyer_id is not None:
+        query = query.where(Order.buyer_id == buyer_id)
+    if shop_id is not None:
+        query = query.where(Order.shop_id == shop_id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            at, last_id = datetime.fromisoformat(str(after["at"])), str(after["id"])
+        except (KeyError, ValueError) as exc:
+            raise AppError("invalid_cursor") from exc
+        query = query.where((Order.created_at < at) | ((Order.created_at == at) & (Order.id < last_id)))
+    rows = list(await uow.session.scalars(query))
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor({"at": page[-1].created_at.isoformat(), "id": page[-1].id})
+    return page, next_cursor
+
+
+async def lines_of(uow: UnitOfWork, order_ids: Iterable[str]) -> dict[str, list[OrderLine]]:
+    ids = list(order_ids)
+    grouped: dict[str, list[OrderLine]] = {i: [] for i in ids}
+    if not ids:
+        return grouped
+    rows = await uow.session.scalars(
+        select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.order_id, OrderLine.position)
+    )
+    for line in rows:
+        grouped[line.order_id].append(line)
+    return grouped
+
+
+async def timeline_of(uow: UnitOfWork, order_id: str) -> list[OrderEvent]:
+    return list(
+        await uow.session.scalars(
+            select(OrderEvent)
+            .where(OrderEvent.order_id == order_id)
+            .order_by(OrderEvent.created_at, OrderEvent.id)
+        )
+    )
+
+
+async def status_counts(
+    uow: UnitOfWork, *, buyer_id: str | None = None, shop_id: str | None = None
+) -> dict[str, int]:
+    query = select(Order.status, func.count()).group_by(Order.status)
+    if buyer_id is not None:
+        query = query.where(Order.buyer_id == buyer_id)
+    if shop_id is not None:
+        query = query.where(Order.shop_id == shop_id)
+    counts = dict.fromkeys(ORDER_STATUSES, 0)
+    counts.update({status: count for status, count in await uow.session.execute(query)})
+    return counts
+
+
+@dataclass(frozen=True)
+class Contact:
+    recipient: str
+    phone: str
+    detail: str
+
+
+def shipping_contact(ctx: AppContext, order: Order) -> Contact:
+    data = json.loads(ctx.keyring.decrypt(order.ship_contact_ciphertext))
+    return Contact(data["recipient"], data["phone"], data["detail"])

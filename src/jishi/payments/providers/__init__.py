@@ -1,0 +1,43 @@
+"""Payment providers by channel (支付渠道): built from the app context when needed.
+
+A factory answers ``None`` while its channel is not configured. Alipay, WeChat Pay and
+UnionPay need merchant credentials that have no settings yet, so only the sandbox
+(when ``JISHI_PAYMENTS_SANDBOX`` is on) can take payments for now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jishi.core.context import AppContext
+from jishi.core.errors import AppError
+from jishi.payments import errors as _errors  # noqa: F401  (registers the codes raised here)
+from jishi.payments.providers.base import PaymentProvider
+from jishi.payments.providers.sandbox import SandboxProvider
+from jishi.payments.sandbox_protocol import gateway_public_key, merchant_key
+
+ProviderFactory = Callable[[AppContext], PaymentProvider | None]
+
+
+def _sandbox(ctx: AppContext) -> PaymentProvider | None:
+    if not ctx.settings.payments_sandbox:
+        return None
+    return SandboxProvider(
+        http=ctx.outbound,
+        gateway_url=ctx.settings.public_base_url,
+        merchant_key=merchant_key(ctx.keyring),
+        gateway_public_key=gateway_public_key(ctx.keyring),
+        clock=ctx.clock,
+    )
+
+
+FACTORIES: dict[str, ProviderFactory] = {"sandbox": _sandbox}
+
+
+def provider_for(ctx: AppContext, channel: str) -> PaymentProvider:
+    """The channel's provider; 409 ``channel_unavailable`` when it is not configured."""
+    factory = FACTORIES.get(channel)
+    provider = factory(ctx) if factory is not None else None
+    if provider is None:
+        raise AppError("channel_unavailable")
+    return provider

@@ -1,0 +1,687 @@
+"""Business rules of payments (支付).
+
+A payment is what a buyer pays for one checkout. ``trade_no`` (商户订单号) is the number
+the gateway knows it by; it is rotated whenever a gateway trade is closed, so a closed
+number can never be paid. ``channel`` is set while a gateway trade may be open.
+
+A payment becomes paid in exactly one place, ``_apply_paid``: a conditional update from
+``pending``, every paid-listener and the ``payment.paid`` event in one transaction. A
+notification, a query fallback (sync, reconcile) and a close refused because the trade
+was paid all go through it; when the update matches no row the news is a duplicate.
+
+Calls to gateways never happen inside a database transaction: flows that talk to a
+gateway take the ``AppContext`` and open short units of work around each call.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from jishi.core.context import AppContext
+from jishi.core.db import UnitOfWork
+from jishi.core.errors import AppError, NotFound, invalid_field
+from jishi.core.idempotency import claim, find_replay, store
+from jishi.core.money import format_yuan
+from jishi.payments.errors import GatewayUnavailable, InvalidNotification, TradeAlreadyPaid, TradeClosed
+from jishi.payments.models import Payment, PaymentNotification, PaymentRefund
+from jishi.payments.providers import provider_for
+from jishi.payments.providers.base import (
+    GatewayNotice,
+    GatewayReply,
+    PayAction,
+    PaymentProvider,
+    RefundOutcome,
+    TradeRequest,
+)
+
+log = structlog.get_logger(__name__)
+
+PaidListener = Callable[[UnitOfWork, Payment], Awaitable[None]]
+
+# The API lives under /api/v1 (jishi.app); gateways are told these absolute addresses.
+NOTIFY_PATH = "/api/v1/payments/notify/{channel}"
+RESULT_PATH = "/payments/{payment_id}/result"  # the web app's payment result page
+IDEMPOTENCY_SCOPE = "payments.pay"
+RECONCILE_AFTER = timedelta(minutes=1)
+RECONCILE_WINDOW = timedelta(days=1)
+RECONCILE_BATCH = 100
+MAX_STORED_BODY = 8000
+MAX_URL_LENGTH = 300
+SUBJECT_LENGTH = 128
+_CHINA = timezone(timedelta(hours=8))
+
+_paid_listeners: list[PaidListener] = []
+
+
+def on_payment_paid(listener: PaidListener) -> PaidListener:
+    """Register a listener run inside the transaction that marks a payment paid (支付成功).
+
+    Listeners must only change rows; raising rolls the whole transition back, and the
+    gateway's next notification (or a query) tries again.
+    """
+    if listener not in _paid_listeners:
+        _paid_listeners.append(listener)
+    return listener
+
+
+# ---- creating and reading ------------------------------------------------------------------
+
+
+def _number(prefix: str, now: datetime) -> str:
+    """Date and time (Beijing) then 14 random digits: unique, unguessable, ≤ 32 characters."""
+    return f"{prefix}{now.astimezone(_CHINA):%Y%m%d%H%M%S}{secrets.randbelow(10**14):014d}"
+
+
+async def create_payment(
+    uow: UnitOfWork, *, buyer_id: str, amount_fen: int, subject: str, expires_at: datetime
+) -> Payment:
+    """A pending payment for a checkout, inside the caller's transaction (no commit here)."""
+    if amount_fen <= 0:
+        raise ValueError("a payment must be for a positive amount")
+    now = uow.now()
+    payment = Payment(
+        buyer_id=buyer_id,
+        amount_fen=amount_fen,
+        subject=" ".join(subject.split())[:SUBJECT_LENGTH] or "集市订单",
+        status="pending",
+        channel=None,
+        trade_no=_number("", now),
+        refunded_fen=0,
+        expires_at=expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(payment)
+    await uow.session.flush()
+    return payment
+
+
+async def _fresh(uow: UnitOfWork, payment_id: str) -> Payment | None:
+    """The payment as the database has it now (not as this session last saw it)."""
+    return await uow.session.scalar(
+        select(Payment).where(Payment.id == payment_id).execution_options(populate_existing=True)
+    )
+
+
+async def get_payment(uow: UnitOfWork, payment_id: str) -> Payment:
+    """For other packages (orders): the payment, or 404."""
+    payment = await _fresh(uow, payment_id)
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+async def buyer_payment(uow: UnitOfWork, buyer_id: str, payment_id: str) -> Payment:
+    """The buyer's own payment; anyone else's is 404."""
+    payment = await _fresh(uow, payment_id)
+    if payment is None or payment.buyer_id != buyer_id:
+        raise NotFound()
+    return payment
+
+
+async def _load(ctx: AppContext, payment_id: str) -> Payment:
+    async with ctx.database.uow() as uow:
+        return await get_payment(uow, payment_id)
+
+
+# ---- the one way to paid -------------------------------------------------------------------
+
+
+async def _apply_paid(
+    uow: UnitOfWork,
+    payment: Payment,
+    *,
+    channel: str,
+    gateway_trade_no: str | None,
+    paid_at: datetime | None,
+) -> bool:
+    """Mark paid, run the listeners and record ``payment.paid``; False when it was not pending.
+
+    The caller commits. The update is conditional on the trade number and amount the
+    gateway confirmed, so news about a superseded trade or amount changes nothing.
+    """
+    result = await uow.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.status == "pending",
+            Payment.trade_no == payment.trade_no,
+            Payment.amount_fen == payment.amount_fen,
+        )
+        .values(
+            status="paid",
+            channel=channel,
+            gateway_trade_no=gateway_trade_no,
+            paid_at=paid_at or uow.now(),
+            updated_at=uow.now(),
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    paid = await get_payment(uow, payment.id)
+    for listener in list(_paid_listeners):
+        await listener(uow, paid)
+    uow.publish(
+        "payment.paid",
+        {
+            "payment_id": paid.id,
+            "buyer_id": paid.buyer_id,
+            "amount_fen": paid.amount_fen,
+            "channel": channel,
+            "paid_at": (paid.paid_at or uow.now()).isoformat(),
+        },
+    )
+    return True
+
+
+def _gateway_down(exc: GatewayUnavailable) -> AppError:
+    log.warning("payments.gateway_unavailable", error=str(exc))
+    return AppError("payment_gateway_unavailable")
+
+
+async def _sync_with(ctx: AppContext, provider: PaymentProvider, payment: Payment) -> Payment:
+    """Query fallback (主动查询): apply a paid state the gateway reports; returns the payment now."""
+    try:
+        state = await provider.query(payment.trade_no)
+    except GatewayUnavailable as exc:
+        raise _gateway_down(exc) from exc
+    if state.status != "paid":
+        return payment
+    if state.amount_fen != payment.amount_fen:
+        log.error("payments.amount_mismatch", payment_id=payment.id, gateway_amount_fen=state.amount_fen)
+        return payment
+    async with ctx.database.uow() as uow:
+        applied = await _apply_paid(
+            uow,
+            payment,
+            channel=provider.channel,
+            gateway_trade_no=state.gateway_trade_no,
+            paid_at=state.paid_at,
+        )
+        await uow.commit()
+        if applied:
+            log.info("payments.paid_by_query", payment_id=payment.id)
+        return await get_payment(uow, payment.id)
+
+
+async def sync_payment(ctx: AppContext, buyer_id: str, payment_id: str) -> Payment:
+    """Ask the gateway about the buyer's pending payment (e.g. from the result page)."""
+    async with ctx.database.uow() as uow:
+        payment = await buyer_payment(uow, buyer_id, payment_id)
+    if payment.status != "pending" or payment.channel is None:
+        return payment
+    return await _sync_with(ctx, provider_for(ctx, payment.channel), payment)
+
+
+async def reconcile_pending(ctx: AppContext) -> int:
+    """Query pending payments whose trade has been open a while (a lost notification);
+    returns how many turned out paid."""
+    now = ctx.clock.now()
+    async with ctx.database.uow() as uow:
+        payments = list(
+            await uow.session.scalars(
+                select(Payment)
+                .where(
+                    Payment.status == "pending",
+                    Payment.channel.is_not(None),
+                    Payment.updated_at <= now - RECONCILE_AFTER,
+                    Payment.updated_at >= now - RECONCILE_WINDOW,
+                )
+                .order_by(Payment.updated_at)
+                .limit(RECONCILE_BATCH)
+            )
+        )
+    paid = 0
+    for payment in payments:
+        assert payment.channel is not None
+        try:
+            payment = await _sync_with(ctx, provider_for(ctx, payment.channel), payment)
+        except AppError as exc:  # one unreachable channel must not stop the others
+            log.warning("payments.reconcile_skipped", payment_id=payment.id, code=exc.code)
+            continue
+        paid += payment.status == "paid"
+    return paid
+
+
+# ---- starting a payment --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayStarted:
+    """The answer to "pay": which channel, and what the buyer's client does next."""
+
+    channel: str
+    action: PayAction
+
+    def to_json(self) -> dict[str, Any]:
+        action = self.action
+        form_fields = dict(action.form_fields) if action.form_fields is not None else None
+        return {
+            "channel": self.channel,
+            "action": {
+                "type": action.type,
+                "url": action.url,
+                "qr_content": action.qr_content,
+                "form_fields": form_fields,
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PayStarted:
+        return cls(channel=data["channel"], action=PayAction(**data["action"]))
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """An ``Idempotency-Key`` and the fingerprint of the request it came with."""
+
+    owner_id: str
+    key: str
+    fingerprint: str
+
+
+def _ensure_payable(payment: Payment, now: datetime) -> None:
+    if payment.status in ("paid", "refunded"):
+        raise AppError("payment_already_paid")
+    if payment.status == "closed":
+        raise AppError("payment_closed")
+    if payment.expires_at <= now:
+        raise AppError("payment_expired")
+
+
+def resolve_return_url(public_base_url: str, return_url: str | None, payment_id: str) -> str:
+    """Where the gateway sends the buyer back: our own site only (no open redirect)."""
+    base = public_base_url.rstrip("/")
+    if return_url is None:
+        return base + RESULT_PATH.format(payment_id=payment_id)
+    if not return_url.isprintable() or "\\" in return_url or any(c.isspace() for c in return_url):
+        raise _bad_return_url()
+    if return_url.startswith("/") and not return_url.startswith("//"):
+        return_url = base + return_url
+    target, own = urlsplit(return_url), urlsplit(base)
+    same_origin = (target.scheme, target.netloc.lower()) == (own.scheme, own.netloc.lower())
+    if not same_origin or len(return_url) > MAX_URL_LENGTH:
+        raise _bad_return_url()
+    return return_url
+
+
+def _bad_return_url() -> AppError:
+    return invalid_field(
+        "return_url",
+        "not_same_origin",
+        f"只能返回本站地址（{MAX_URL_LENGTH} 个字符以内）。",
+        f"Must be an address on this site, at most {MAX_URL_LENGTH} characters.",
+    )
+
+
+async def start_payment(
+    ctx: AppContext,
+    *,
+    buyer_id: str,
+    payment_id: str,
+    channel: str,
+    return_url: str | None,
+    idempotency: IdempotentRequest | None = None,
+) -> PayStarted:
+    """Pay the buyer's pending payment through a channel (发起支付).
+
+    Paying again through the same channel reuses the open gateway trade; another channel
+    closes that trade first, so one payment never has two payable trades.
+    """
+    async with ctx.database.uow() as uow:
+        if idempotency is not None:
+            replay = await find_replay(
+                uow, idempotency.owner_id, IDEMPOTENCY_SCOPE, idempotency.key, idempotency.fingerprint
+            )
+            if replay is not None:
+                return PayStarted.from_json(replay.response_body)
+        payment = await buyer_payment(uow, buyer_id, payment_id)
+    _ensure_payable(payment, ctx.clock.now())
+    provider = provider_for(ctx, channel)
+    target = resolve_return_url(ctx.settings.public_base_url, return_url, payment.id)
+    if payment.channel not in (None, channel):
+        payment = await _close_trade(ctx, payment)
+        _ensure_payable(payment, ctx.clock.now())
+    started = PayStarted(channel, await _open_trade(ctx, provider, payment, target))
+    if idempotency is not None:
+        started = await _remember(ctx, idempotency, started)
+    return started
+
+
+async def _open_trade(
+    ctx: AppContext, provider: PaymentProvider, payment: Payment, return_url: str
+) -> PayAction:
+    """Open (or reopen) the gateway trade; a number the gateway has closed is replaced once."""
+    base = ctx.settings.public_base_url.rstrip("/")
+    for _ in range(2):
+        payment = await _mark_trade_open(ctx, payment, provider.channel)
+        request = TradeRequest(
+            trade_no=payment.trade_no,
+            amount_fen=payment.amount_fen,
+            subject=payment.subject,
+            notify_url=base + NOTIFY_PATH.format(channel=provider.channel),
+            return_url=return_url,
+            expires_at=payment.expires_at,
+        )
+        try:
+            return await provider.create_trade(request)
+        except TradeClosed:
+            payment = await _rotate_trade_no(ctx, payment)
+            _ensure_payable(payment, ctx.clock.now())
+        except TradeAlreadyPaid as exc:
+            payment = await _sync_with(ctx, provider, payment)
+            code = "payment_already_paid" if payment.status != "pending" else "payment_in_progress"
+            raise AppError(code) from exc
+        except GatewayUnavailable as exc:
+            raise _gateway_down(exc) from exc
+    raise AppError("payment_in_progress")
+
+
+async def _mark_trade_open(ctx: AppContext, payment: Payment, channel: str) -> Payment:
+    """Record the channel before asking the gateway, so the amount cannot change meanwhile."""
+    async with ctx.database.uow() as uow:
+        result = await uow.session.execute(
+            update(Payment)
+            .where(
+                Payment.id == payment.id,
+                Payment.status == "pending",
+                Payment.trade_no == payment.trade_no,
+                Payment.amount_fen == payment.amount_fen,
+                or_(Payment.channel.is_(None), Payment.channel == channel),
+            )
+            .values(channel=channel, updated_at=uow.now())
+        )
+        await uow.commit()
+        current = await get_payment(uow, payment.id)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        _ensure_payable(current, ctx.clock.now())
+        raise AppError("payment_in_progress")
+    return current
+
+
+async def _remember(ctx: AppContext, idempotency: IdempotentRequest, started: PayStarted) -> PayStarted:
+    """Store the answer under the key; if a concurrent request stored one first, that one wins."""
+    async with ctx.database.uow() as uow:
+        record = claim(uow, idempotency.owner_id, IDEMPOTENCY_SCOPE, idempotency.key, idempotency.fingerprint)
+        store(record, 200, started.to_json())
+        try:
+            await uow.commit()
+        except IntegrityError:
+            await uow.rollback()
+            replay = await find_replay(
+                uow, idempotency.owner_id, IDEMPOTENCY_SCOPE, idempotency.key, idempotency.fingerprint
+            )
+            if replay is None:
+                raise
+            return PayStarted.from_json(replay.response_body)
+    return started
+
+
+# ---- closing the trade, for cancellations ---------------------------------------------------
+
+
+async def _rotate_trade_no(ctx: AppContext, payment: Payment) -> Payment:
+    """On our side the trade is closed: a fresh number, no channel. Returns the payment now."""
+    async with ctx.database.uow() as uow:
+        now = uow.now()
+        await uow.session.execute(
+            update(Payment)
+            .where(
+                Payment.id == payment.id, Payment.status == "pending", Payment.trade_no == payment.trade_no
+            )
+            .values(trade_no=_number("", now), channel=None, gateway_trade_no=None, updated_at=now)
+        )
+        await uow.commit()
+        return await get_payment(uow, payment.id)
+
+
+async def _close_trade(ctx: AppContext, payment: Payment) -> Payment:
+    """Close the open gateway trade, then rotate the number; if the gateway says it was
+    paid, the payment is marked paid instead. Returns the payment as it now stands."""
+    assert payment.channel is not None
+    provider = provider_for(ctx, payment.channel)
+    try:
+        await provider.close(payment.trade_no)
+    except TradeAlreadyPaid:
+        return await _sync_with(ctx, provider, payment)
+    except GatewayUnavailable as exc:
+        raise _gateway_down(exc) from exc
+    return await _rotate_trade_no(ctx, payment)
+
+
+async def prepare_cancel(ctx: AppContext, payment_id: str) -> bool:
+    """Before orders are cancelled: make sure the payment can no longer be paid.
+
+    True when it cannot (any open trade is closed at the gateway first); False when it
+    was paid after all, in which case the paid-listeners have run.
+    """
+    payment = await _load(ctx, payment_id)
+    if payment.status == "pending" and payment.channel is not None:
+        payment = await _close_trade(ctx, payment)
+    return payment.status not in ("paid", "refunded")
+
+
+async def reduce_amount(uow: UnitOfWork, payment_id: str, by_fen: int, *, expected_trade_no: str) -> Payment:
+    """Lower what is owed (an order of the checkout was cancelled), in the caller's transaction.
+
+    Only while no gateway trade is open (call ``prepare_cancel`` first) and the trade
+    number is still ``expected_trade_no``; else 409 ``payment_in_progress``. Reducing by
+    the whole amount closes the payment; it keeps the amount it last asked for.
+    """
+    if by_fen <= 0:
+        raise ValueError("by_fen must be positive")
+    payment = await get_payment(uow, payment_id)
+    if by_fen > payment.amount_fen:
+        raise ValueError("cannot reduce a payment below zero")
+    now = uow.now()
+    closing = by_fen == payment.amount_fen
+    changes: dict[str, Any] = (
+        {"status": "closed", "closed_at": now} if closing else {"amount_fen": Payment.amount_fen - by_fen}
+    )
+    result = await uow.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment_id,
+            Payment.status == "pending",
+            Payment.trade_no == expected_trade_no,
+            Payment.channel.is_(None),
+            Payment.amount_fen == payment.amount_fen,
+        )
+        .values(**changes, updated_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise AppError("payment_in_progress")
+    if closing:
+        uow.publish("payment.closed", {"payment_id": payment_id})
+    return await get_payment(uow, payment_id)
+
+
+# ---- notifications (异步通知) ----------------------------------------------------------------
+
+
+async def handle_notification(
+    ctx: AppContext, channel: str, body: bytes, headers: Mapping[str, str]
+) -> GatewayReply:
+    """Verify a gateway's notification, apply it, keep it, and answer as the gateway expects."""
+    provider = provider_for(ctx, channel)
+    try:
+        notice = await provider.parse_notification(body, headers)
+    except InvalidNotification as exc:
+        await _keep_notification(ctx, channel, body, None, f"rejected:{exc.reason}")
+        return provider.notification_reply(False)
+    try:
+        outcome = await _apply_notice(ctx, channel, notice, body)
+    except Exception:  # a failing listener: nothing was applied, the gateway will send again
+        log.exception("payments.notification_failed", channel=channel, trade_no=notice.trade_no)
+        await _keep_notification(ctx, channel, body, notice, "error")
+        return provider.notification_reply(False)
+    if outcome.startswith("rejected"):
+        log.warning(
+            "payments.notification_rejected", channel=channel, trade_no=notice.trade_no, outcome=outcome
+        )
+    return provider.notification_reply(not outcome.startswith("rejected"))
+
+
+async def _apply_notice(ctx: AppContext, channel: str, notice: GatewayNotice, body: bytes) -> str:
+    async with ctx.database.uow() as uow:
+        payment = await uow.session.scalar(select(Payment).where(Payment.trade_no == notice.trade_no))
+        outcome = await _judge_notice(uow, channel, payment, notice)
+        uow.session.add(_notification_row(uow, channel, body, notice, outcome, payment))
+        await uow.commit()
+    return outcome
+
+
+async def _judge_notice(uow: UnitOfWork, channel: str, payment: Payment | None, notice: GatewayNotice) -> str:
+    """``applied``, ``duplicate``, ``ignored:<status>`` or ``rejected:<reason>``."""
+    if payment is None:
+        return "rejected:unknown_trade"
+    if notice.status != "paid":
+        return f"ignored:{notice.status}"
+    if notice.amount_fen != payment.amount_fen:
+        return "rejected:amount_mismatch"
+    if await _apply_paid(
+        uow, payment, channel=channel, gateway_trade_no=notice.gateway_trade_no, paid_at=notice.paid_at
+    ):
+        return "applied"
+    current = await get_payment(uow, payment.id)
+    if current.status in ("paid", "refunded") and current.trade_no == notice.trade_no:
+        return "duplicate"
+    return f"rejected:payment_{current.status}"
+
+
+def _notification_row(
+    uow: UnitOfWork,
+    channel: str,
+    body: bytes,
+    notice: GatewayNotice | None,
+    outcome: str,
+    payment: Payment | None = None,
+) -> PaymentNotification:
+    """A notification as received; ``notice`` is None when it failed verification."""
+    text = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")[:MAX_STORED_BODY]
+    return PaymentNotification(
+        channel=channel,
+        trade_no=notice.trade_no if notice else None,
+        payment_id=payment.id if payment else None,
+        verified=notice is not None,
+        outcome=outcome,
+        body=text,
+        created_at=uow.now(),
+    )
+
+
+async def _keep_notification(
+    ctx: AppContext, channel: str, body: bytes, notice: GatewayNotice | None, outcome: str
+) -> None:
+    async with ctx.database.uow() as uow:
+        uow.session.add(_notification_row(uow, channel, body, notice, outcome))
+        await uow.commit()
+
+
+# ---- refunds (退款) -------------------------------------------------------------------------
+
+
+async def refund_payment(
+    ctx: AppContext, payment_id: str, amount_fen: int, reason: str, order_id: str | None = None
+) -> PaymentRefund:
+    """Send part or all of a paid payment back through its channel.
+
+    The amount is reserved on the payment before the gateway is asked, so concurrent
+    refunds never exceed what was paid. If the gateway cannot be reached the refund
+    stays ``pending`` with its amount reserved, and 503 ``payment_gateway_unavailable``.
+    """
+    if amount_fen <= 0:
+        raise ValueError("a refund must be for a positive amount")
+    payment, refund = await _reserve_refund(ctx, payment_id, amount_fen, reason, order_id)
+    assert payment.channel is not None
+    provider = provider_for(ctx, payment.channel)
+    try:
+        outcome = await provider.refund(payment.trade_no, refund.refund_no, amount_fen, refund.reason)
+    except GatewayUnavailable as exc:
+        raise _gateway_down(exc) from exc
+    return await _settle_refund(ctx, refund, outcome)
+
+
+async def _reserve_refund(
+    ctx: AppContext, payment_id: str, amount_fen: int, reason: str, order_id: str | None
+) -> tuple[Payment, PaymentRefund]:
+    async with ctx.database.uow() as uow:
+        payment = await get_payment(uow, payment_id)
+        if payment.status != "paid":
+            raise AppError("invalid_state", status=payment.status)
+        now = uow.now()
+        result = await uow.session.execute(
+            update(Payment)
+            .where(
+                Payment.id == payment_id,
+                Payment.status == "paid",
+                Payment.refunded_fen + amount_fen <= Payment.amount_fen,
+            )
+            .values(refunded_fen=Payment.refunded_fen + amount_fen, updated_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            current = await get_payment(uow, payment_id)
+            refundable = format_yuan(current.amount_fen - current.refunded_fen)
+            raise AppError("refund_exceeds_payment", refundable=refundable)
+        refund = PaymentRefund(
+            payment_id=payment_id,
+            refund_no=_number("R", now),
+            amount_fen=amount_fen,
+            reason=reason[:200],
+            status="pending",
+            order_id=order_id,
+            created_at=now,
+        )
+        uow.session.add(refund)
+        await uow.commit()
+    return payment, refund
+
+
+async def _settle_refund(ctx: AppContext, refund: PaymentRefund, outcome: RefundOutcome) -> PaymentRefund:
+    async with ctx.database.uow() as uow:
+        now = uow.now()
+        succeeded = outcome.status == "succeeded"
+        await uow.session.execute(
+            update(PaymentRefund)
+            .where(PaymentRefund.id == refund.id, PaymentRefund.status == "pending")
+            .values(status=outcome.status, completed_at=now)
+        )
+        if succeeded:
+            await uow.session.execute(
+                update(Payment)
+                .where(
+                    Payment.id == refund.payment_id,
+                    Payment.status == "paid",
+                    Payment.refunded_fen == Payment.amount_fen,
+                )
+                .values(status="refunded", updated_at=now)
+            )
+            uow.publish(
+                "payment.refunded",
+                {
+                    "payment_id": refund.payment_id,
+                    "refund_id": refund.id,
+                    "amount_fen": refund.amount_fen,
+                    "order_id": refund.order_id,
+                },
+            )
+        else:
+            log.warning("payments.refund_refused", refund_id=refund.id, reason=outcome.reason)
+            await uow.session.execute(
+                update(Payment)
+                .where(Payment.id == refund.payment_id)
+                .values(refunded_fen=Payment.refunded_fen - refund.amount_fen, updated_at=now)
+            )
+        await uow.commit()
+        settled = await uow.session.get(PaymentRefund, refund.id)
+        assert settled is not None
+        return settled
