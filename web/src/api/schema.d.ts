@@ -322,6 +322,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/carriers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Carriers
+         * @description Carriers a shop can ship with.
+         */
+        get: operations["carriers_api_v1_carriers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Cart
+         * @description The cart by shop, each line checked against the catalog now (下架, 售罄, 库存不足, 变价).
+         */
+        get: operations["get_cart_api_v1_cart_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Item
+         * @description Add a SKU (the same SKU again adds to its line).
+         */
+        post: operations["add_item_api_v1_cart_items_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Item */
+        delete: operations["remove_item_api_v1_cart_items__item_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Item */
+        patch: operations["update_item_api_v1_cart_items__item_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/cart/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Select Items
+         * @description Select or deselect lines for checkout (勾选 / 全选).
+         */
+        post: operations["select_items_api_v1_cart_selection_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/categories": {
         parameters: {
             query?: never;
@@ -353,6 +451,26 @@ export interface paths {
         get: operations["category_detail_api_v1_categories__category_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description Price what would be ordered, by shop, with shipping and any line problems; nothing is reserved.
+         */
+        post: operations["preview_api_v1_checkout_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -538,6 +656,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Orders */
+        get: operations["my_orders_api_v1_orders_get"];
+        put?: never;
+        /**
+         * Submit
+         * @description Place one order per shop and one payment for them all. Stock is reserved until
+         *     paid and shipped, or released if the order is cancelled or not paid in time.
+         */
+        post: operations["submit_api_v1_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Order Counts
+         * @description How many of the caller's orders are in each status (for the tabs).
+         */
+        get: operations["my_order_counts_api_v1_orders_counts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Order */
+        get: operations["my_order_api_v1_orders__order_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel
+         * @description Cancel before paying; the stock goes back at once.
+         */
+        post: operations["cancel_api_v1_orders__order_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/confirm-receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm Receipt */
+        post: operations["confirm_receipt_api_v1_orders__order_id__confirm_receipt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/notify/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gateway Notification
+         * @description A gateway's asynchronous notification (异步通知). Answered with what that gateway
+         *     expects: for the sandbox, the text ``success``, or ``fail`` with status 400.
+         */
+        post: operations["gateway_notification_api_v1_payments_notify__channel__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Payment
+         * @description The caller's payment (支付单).
+         */
+        get: operations["get_payment_api_v1_payments__payment_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay
+         * @description Pay through a channel (发起支付): answers what the client does next, e.g. a redirect
+         *     to the gateway's cashier page. Paying again reuses the open gateway trade.
+         */
+        post: operations["pay_api_v1_payments__payment_id__pay_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Payment
+         * @description Ask the gateway now (主动查询), for when a notification is late; answers the payment.
+         */
+        post: operations["sync_payment_api_v1_payments__payment_id__sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -661,8 +957,31 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Shop */
+        /**
+         * Update Shop
+         * @description The owner edits the shop's name, description and shipping terms (运费, 包邮门槛).
+         */
         patch: operations["update_shop_api_v1_shops__shop_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/inventory/low-stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Low Stock
+         * @description SKUs running out (库存预警), fewest available first.
+         */
+        get: operations["low_stock_api_v1_shops__shop_id__inventory_low_stock_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/shops/{shop_id}/invitations": {
@@ -732,6 +1051,77 @@ export interface paths {
         post?: never;
         /** Remove Member */
         delete: operations["remove_member_api_v1_shops__shop_id__members__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shop Orders */
+        get: operations["shop_orders_api_v1_shops__shop_id__orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/orders/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shop Order Counts */
+        get: operations["shop_order_counts_api_v1_shops__shop_id__orders_counts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shop Order */
+        get: operations["shop_order_api_v1_shops__shop_id__orders__order_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/orders/{order_id}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship
+         * @description Ship a paid order with a carrier and tracking number (发货).
+         */
+        post: operations["ship_api_v1_shops__shop_id__orders__order_id__ship_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -999,6 +1389,26 @@ export interface paths {
         patch: operations["update_sku_api_v1_shops__shop_id__skus__sku_id__patch"];
         trace?: never;
     };
+    "/api/v1/shops/{shop_id}/skus/{sku_id}/stock-movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stock Movements
+         * @description The stock ledger of one SKU (库存流水), newest first: who moved what, and why.
+         */
+        get: operations["stock_movements_api_v1_shops__shop_id__skus__sku_id__stock_movements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1089,6 +1499,15 @@ export interface components {
             /** Recipient */
             recipient: string;
         };
+        /** AdjustmentOut */
+        AdjustmentOut: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Label */
+            label: string;
+            /** Source */
+            source: string;
+        };
         /** AdminShopOut */
         AdminShopOut: {
             /** Approved At */
@@ -1100,11 +1519,15 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /** Free Shipping Over Fen */
+            free_shipping_over_fen: number | null;
             /** Id */
             id: string;
             /** Name */
             name: string;
             owner: components["schemas"]["OwnerOut"];
+            /** Shipping Fee Fen */
+            shipping_fee_fen: number;
             /**
              * Status
              * @enum {string}
@@ -1168,6 +1591,115 @@ export interface components {
             name?: string | null;
             /** Name En */
             name_en?: string | null;
+        };
+        /** CancelIn */
+        CancelIn: {
+            /**
+             * Reason
+             * @default
+             */
+            reason?: string;
+        };
+        /** CarrierOut */
+        CarrierOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+        };
+        /** CartItemIn */
+        CartItemIn: {
+            /**
+             * Quantity
+             * @description 1..999
+             * @default 1
+             */
+            quantity?: number;
+            /** Sku Id */
+            sku_id: string;
+        };
+        /** CartItemOut */
+        CartItemOut: {
+            /** Available */
+            available: number;
+            /** Id */
+            id: string;
+            /** Image Url */
+            image_url: string | null;
+            /** Price When Added Fen */
+            price_when_added_fen: number;
+            /** Product Id */
+            product_id: string | null;
+            /** Purchasable */
+            purchasable: boolean;
+            /** Quantity */
+            quantity: number;
+            /** Selected */
+            selected: boolean;
+            /** Shop Id */
+            shop_id: string | null;
+            /** Sku Id */
+            sku_id: string;
+            /** Specs */
+            specs: {
+                [key: string]: string;
+            };
+            /** Subtotal Fen */
+            subtotal_fen: number;
+            /** Title */
+            title: string | null;
+            /** Unit Price Fen */
+            unit_price_fen: number | null;
+            /** Warnings */
+            warnings: components["schemas"]["LineWarning"][];
+        };
+        /** CartItemPatch */
+        CartItemPatch: {
+            /** Quantity */
+            quantity?: number | null;
+            /** Selected */
+            selected?: boolean | null;
+        };
+        /**
+         * CartOut
+         * @description The cart grouped by shop; totals cover the selected lines that can be bought.
+         */
+        CartOut: {
+            /** Discount Fen */
+            discount_fen: number;
+            /** Item Count */
+            item_count: number;
+            /** Item Subtotal Fen */
+            item_subtotal_fen: number;
+            /** Items */
+            items: components["schemas"]["CartItemOut"][];
+            /** Selected Count */
+            selected_count: number;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Shops */
+            shops: components["schemas"]["CartShopOut"][];
+            /** Total Fen */
+            total_fen: number;
+        };
+        /** CartShopOut */
+        CartShopOut: {
+            /** Discount Fen */
+            discount_fen: number;
+            /** Item Subtotal Fen */
+            item_subtotal_fen: number;
+            /** Items */
+            items: components["schemas"]["CartItemOut"][];
+            /** Payable Fen */
+            payable_fen: number;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Shop Id */
+            shop_id: string;
+            /** Shop Name */
+            shop_name: string;
         };
         /** CategoryDetailOut */
         CategoryDetailOut: {
@@ -1278,6 +1810,29 @@ export interface components {
             /** Spec Template */
             spec_template?: components["schemas"]["SpecTemplateItem"][] | null;
         };
+        /**
+         * CheckoutIn
+         * @description Either ``items`` (buy now, 立即购买) or ``cart_item_ids`` (from the cart), not both.
+         */
+        CheckoutIn: {
+            /** Address Id */
+            address_id: string;
+            /** Cart Item Ids */
+            cart_item_ids?: string[] | null;
+            /** Items */
+            items?: components["schemas"]["OrderItemIn"][] | null;
+            /**
+             * Shops
+             * @default []
+             */
+            shops?: components["schemas"]["ShopOptionsIn"][];
+        };
+        /** CheckoutOut */
+        CheckoutOut: {
+            /** Orders */
+            orders: components["schemas"]["PlacedOrderOut"][];
+            payment: components["schemas"]["PlacedPaymentOut"];
+        };
         /** FacetsOut */
         FacetsOut: {
             /** Brands */
@@ -1372,6 +1927,15 @@ export interface components {
              */
             email: string;
         };
+        /** LineWarning */
+        LineWarning: {
+            /** Blocking */
+            blocking: boolean;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
         /** LoginIn */
         LoginIn: {
             /**
@@ -1381,6 +1945,27 @@ export interface components {
             login: string;
             /** Password */
             password: string;
+        };
+        /** LowStockOut */
+        LowStockOut: {
+            /** Available */
+            available: number;
+            /** On Hand */
+            on_hand: number;
+            /** Product Id */
+            product_id: string;
+            /** Reserved */
+            reserved: number;
+            /** Sku Id */
+            sku_id: string;
+            /** Specs */
+            specs: {
+                [key: string]: string;
+            };
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
         };
         /** MediaOut */
         MediaOut: {
@@ -1479,6 +2064,32 @@ export interface components {
             /** User Id */
             user_id: string;
         };
+        /** MovementOut */
+        MovementOut: {
+            /** Actor Id */
+            actor_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** On Hand After */
+            on_hand_after: number;
+            /** On Hand Delta */
+            on_hand_delta: number;
+            /** Order Id */
+            order_id: string | null;
+            /** Reason */
+            reason: string;
+            /** Reserved After */
+            reserved_after: number;
+            /** Reserved Delta */
+            reserved_delta: number;
+        };
         /** MyShopOut */
         MyShopOut: {
             /** Approved At */
@@ -1490,6 +2101,8 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /** Free Shipping Over Fen */
+            free_shipping_over_fen: number | null;
             /** Id */
             id: string;
             /** Name */
@@ -1499,6 +2112,8 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "staff";
+            /** Shipping Fee Fen */
+            shipping_fee_fen: number;
             /**
              * Status
              * @enum {string}
@@ -1506,6 +2121,144 @@ export interface components {
             status: "pending" | "active" | "rejected" | "suspended";
             /** Status Reason */
             status_reason: string | null;
+        };
+        /** OrderItemIn */
+        OrderItemIn: {
+            /**
+             * Quantity
+             * @description 1..999
+             */
+            quantity: number;
+            /** Sku Id */
+            sku_id: string;
+        };
+        /** OrderLineOut */
+        OrderLineOut: {
+            /** Discount Fen */
+            discount_fen: number;
+            /** Id */
+            id: string;
+            /** Image Url */
+            image_url: string | null;
+            /** Payable Fen */
+            payable_fen: number;
+            /** Product Id */
+            product_id: string;
+            /** Quantity */
+            quantity: number;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Sku Id */
+            sku_id: string;
+            /** Specs */
+            specs: {
+                [key: string]: string;
+            };
+            /** Subtotal Fen */
+            subtotal_fen: number;
+            /** Title */
+            title: string;
+            /** Unit Price Fen */
+            unit_price_fen: number;
+        };
+        /** OrderOut */
+        OrderOut: {
+            address: components["schemas"]["ShippingAddressOut"];
+            /** Auto Complete At */
+            auto_complete_at: string | null;
+            /** Buyer Id */
+            buyer_id: string;
+            /** Buyer Note */
+            buyer_note: string;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Carrier Code */
+            carrier_code: string | null;
+            /** Carrier Name */
+            carrier_name: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivery Method */
+            delivery_method: string;
+            /** Discount Fen */
+            discount_fen: number;
+            /** Discounts */
+            discounts: components["schemas"]["AdjustmentOut"][];
+            /** Id */
+            id: string;
+            /** Item Count */
+            item_count: number;
+            /** Item Subtotal Fen */
+            item_subtotal_fen: number;
+            /** Items */
+            items: components["schemas"]["OrderLineOut"][];
+            /** Lines */
+            lines: components["schemas"]["OrderLineOut"][];
+            /** Order No */
+            order_no: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Pay Deadline At */
+            pay_deadline_at: string | null;
+            /** Payment Id */
+            payment_id: string;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Shop Id */
+            shop_id: string;
+            /** Shop Name */
+            shop_name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntryOut"][];
+            /** Total Fen */
+            total_fen: number;
+            /** Tracking No */
+            tracking_no: string | null;
+        };
+        /** OrderSummaryOut */
+        OrderSummaryOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Item Count */
+            item_count: number;
+            /** Lines */
+            lines: components["schemas"]["OrderLineOut"][];
+            /** Order No */
+            order_no: string;
+            /** Pay Deadline At */
+            pay_deadline_at: string | null;
+            /** Payment Id */
+            payment_id: string;
+            /** Shop Id */
+            shop_id: string;
+            /** Shop Name */
+            shop_name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
+            /** Total Fen */
+            total_fen: number;
         };
         /** OwnerOut */
         OwnerOut: {
@@ -1579,6 +2332,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[LowStockOut] */
+        Page_LowStockOut_: {
+            /** Items */
+            items: components["schemas"]["LowStockOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[MediaOut] */
         Page_MediaOut_: {
             /** Items */
@@ -1593,10 +2353,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[MovementOut] */
+        Page_MovementOut_: {
+            /** Items */
+            items: components["schemas"]["MovementOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[MyShopOut] */
         Page_MyShopOut_: {
             /** Items */
             items: components["schemas"]["MyShopOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[OrderSummaryOut] */
+        Page_OrderSummaryOut_: {
+            /** Items */
+            items: components["schemas"]["OrderSummaryOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1641,6 +2415,192 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * PayActionOut
+         * @description What the client does next: open ``url``, show ``qr_content`` as a QR code, or post
+         *     ``form_fields`` to ``url``.
+         */
+        PayActionOut: {
+            /** Form Fields */
+            form_fields?: {
+                [key: string]: string;
+            } | null;
+            /** Qr Content */
+            qr_content?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "redirect" | "qrcode" | "form";
+            /** Url */
+            url?: string | null;
+        };
+        /** PayIn */
+        PayIn: {
+            /**
+             * Channel
+             * @description Which payment channel (支付渠道) to pay through
+             * @enum {string}
+             */
+            channel: "alipay" | "wechat" | "unionpay" | "sandbox";
+            /**
+             * Return Url
+             * @description Where the gateway sends the buyer back: a path or URL on this site (default: the web app's /payments/{payment_id}/result)
+             */
+            return_url?: string | null;
+        };
+        /** PayOut */
+        PayOut: {
+            action: components["schemas"]["PayActionOut"];
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "alipay" | "wechat" | "unionpay" | "sandbox";
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Channel */
+            channel: ("alipay" | "wechat" | "unionpay" | "sandbox") | null;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Refunded Fen */
+            refunded_fen: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "paid" | "closed" | "refunded";
+            /** Subject */
+            subject: string;
+        };
+        /** PlacedOrderOut */
+        PlacedOrderOut: {
+            /** Id */
+            id: string;
+            /** Order No */
+            order_no: string;
+            /** Shop Id */
+            shop_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
+            /** Total Fen */
+            total_fen: number;
+        };
+        /** PlacedPaymentOut */
+        PlacedPaymentOut: {
+            /** Amount Fen */
+            amount_fen: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /** Status */
+            status: string;
+        };
+        /** PreviewLineOut */
+        PreviewLineOut: {
+            /** Discount Fen */
+            discount_fen: number;
+            /** Discounts */
+            discounts: components["schemas"]["AdjustmentOut"][];
+            /** Image Url */
+            image_url: string | null;
+            /** Line Id */
+            line_id: string;
+            /** Payable Fen */
+            payable_fen: number;
+            /** Problems */
+            problems: string[];
+            /** Product Id */
+            product_id: string | null;
+            /** Purchasable */
+            purchasable: boolean;
+            /** Quantity */
+            quantity: number;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Sku Id */
+            sku_id: string;
+            /** Specs */
+            specs: {
+                [key: string]: string;
+            };
+            /** Subtotal Fen */
+            subtotal_fen: number;
+            /** Title */
+            title: string | null;
+            /** Unit Price Fen */
+            unit_price_fen: number | null;
+        };
+        /**
+         * PreviewOut
+         * @description The priced breakdown of a checkout; nothing is reserved.
+         */
+        PreviewOut: {
+            /** Can Submit */
+            can_submit: boolean;
+            /** Discount Fen */
+            discount_fen: number;
+            /** Discounts */
+            discounts: components["schemas"]["AdjustmentOut"][];
+            /** Item Subtotal Fen */
+            item_subtotal_fen: number;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Shops */
+            shops: components["schemas"]["PreviewShopOut"][];
+            /** Total Fen */
+            total_fen: number;
+        };
+        /** PreviewShopOut */
+        PreviewShopOut: {
+            /**
+             * Delivery Method
+             * @constant
+             */
+            delivery_method: "express";
+            /** Discount Fen */
+            discount_fen: number;
+            /** Discounts */
+            discounts: components["schemas"]["AdjustmentOut"][];
+            /** Item Subtotal Fen */
+            item_subtotal_fen: number;
+            /** Lines */
+            lines: components["schemas"]["PreviewLineOut"][];
+            /** Note */
+            note: string;
+            /** Payable Fen */
+            payable_fen: number;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Shop Id */
+            shop_id: string;
+            /** Shop Name */
+            shop_name: string;
         };
         /** PriceRangeFacet */
         PriceRangeFacet: {
@@ -1955,6 +2915,16 @@ export interface components {
             /** Password */
             password: string;
         };
+        /**
+         * SelectionIn
+         * @description Select or deselect lines; without ``item_ids``, every line (全选).
+         */
+        SelectionIn: {
+            /** Item Ids */
+            item_ids?: string[] | null;
+            /** Selected */
+            selected: boolean;
+        };
         /** SessionOut */
         SessionOut: {
             /** Client */
@@ -1976,6 +2946,28 @@ export interface components {
             /** User Agent */
             user_agent: string;
         };
+        /** ShipIn */
+        ShipIn: {
+            /** Carrier Code */
+            carrier_code: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /** ShippingAddressOut */
+        ShippingAddressOut: {
+            /** City */
+            city: string;
+            /** Detail */
+            detail: string;
+            /** District */
+            district: string;
+            /** Phone */
+            phone: string;
+            /** Province */
+            province: string;
+            /** Recipient */
+            recipient: string;
+        };
         /** ShopApplyIn */
         ShopApplyIn: {
             /**
@@ -1993,6 +2985,25 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * ShopOptionsIn
+         * @description Per-shop choices: how it is delivered and a note for the merchant (买家留言).
+         */
+        ShopOptionsIn: {
+            /**
+             * Delivery Method
+             * @default express
+             * @constant
+             */
+            delivery_method?: "express";
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            /** Shop Id */
+            shop_id: string;
+        };
         /** ShopOut */
         ShopOut: {
             /** Approved At */
@@ -2004,10 +3015,14 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /** Free Shipping Over Fen */
+            free_shipping_over_fen: number | null;
             /** Id */
             id: string;
             /** Name */
             name: string;
+            /** Shipping Fee Fen */
+            shipping_fee_fen: number;
             /**
              * Status
              * @enum {string}
@@ -2020,8 +3035,12 @@ export interface components {
         ShopUpdateIn: {
             /** Description */
             description?: string | null;
+            /** Free Shipping Over Fen */
+            free_shipping_over_fen?: number | null;
             /** Name */
             name?: string | null;
+            /** Shipping Fee Fen */
+            shipping_fee_fen?: number | null;
         };
         /** SkuIn */
         SkuIn: {
@@ -2128,15 +3147,12 @@ export interface components {
             /** Value */
             value: string;
         };
-        /** StatusOut */
-        StatusOut: {
-            /** Id */
-            id: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "draft" | "on_sale" | "off_shelf";
+        /** StatusCountsOut */
+        StatusCountsOut: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
         };
         /** SuggestionOut */
         SuggestionOut: {
@@ -2172,6 +3188,22 @@ export interface components {
              */
             updated_at: string;
         };
+        /** TimelineEntryOut */
+        TimelineEntryOut: {
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Reason */
+            reason: string;
+            /** To Status */
+            to_status: string;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2203,6 +3235,26 @@ export interface components {
             nickname: string;
             /** Roles */
             roles: ("buyer" | "shop_owner" | "shop_staff" | "platform_admin" | "customer_service")[];
+        };
+        /** StatusOut */
+        jishi__catalog__schemas__StatusOut: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_shelf";
+        };
+        /** StatusOut */
+        jishi__orders__schemas__StatusOut: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
         };
     };
     responses: never;
@@ -2932,6 +3984,194 @@ export interface operations {
             };
         };
     };
+    carriers_api_v1_carriers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierOut"][];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cart_api_v1_cart_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_item_api_v1_cart_items_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartItemIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartItemOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_item_api_v1_cart_items__item_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_item_api_v1_cart_items__item_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartItemPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartItemOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    select_items_api_v1_cart_selection_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     category_tree_api_v1_categories_get: {
         parameters: {
             query?: never;
@@ -2979,6 +4219,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CategoryDetailOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_api_v1_checkout_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -3383,6 +4656,340 @@ export interface operations {
             };
         };
     };
+    my_orders_api_v1_orders_get: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status */
+                status?: ("pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled") | null;
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderSummaryOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_api_v1_orders_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe submit */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_order_counts_api_v1_orders_counts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusCountsOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_order_api_v1_orders__order_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_api_v1_orders__order_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["jishi__orders__schemas__StatusOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_receipt_api_v1_orders__order_id__confirm_receipt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["jishi__orders__schemas__StatusOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    gateway_notification_api_v1_payments_notify__channel__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "alipay" | "wechat" | "unionpay" | "sandbox";
+            };
+            cookie?: never;
+        };
+        /** @description The gateway's own signed format */
+        requestBody: {
+            content: {
+                "application/json": unknown;
+                "application/x-www-form-urlencoded": unknown;
+                "text/xml": unknown;
+            };
+        };
+        responses: {
+            /** @description What the gateway expects (sandbox: text `success`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_payment_api_v1_payments__payment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pay_api_v1_payments__payment_id__pay_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sync_payment_api_v1_payments__payment_id__sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     search_products_api_v1_products_get: {
         parameters: {
             query?: {
@@ -3661,6 +5268,44 @@ export interface operations {
             };
         };
     };
+    low_stock_api_v1_shops__shop_id__inventory_low_stock_get: {
+        parameters: {
+            query?: {
+                /** @description Units available at most */
+                threshold?: number;
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LowStockOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_invitations_api_v1_shops__shop_id__invitations_get: {
         parameters: {
             query?: never;
@@ -3806,6 +5451,143 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shop_orders_api_v1_shops__shop_id__orders_get: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status */
+                status?: ("pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled") | null;
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderSummaryOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shop_order_counts_api_v1_shops__shop_id__orders_counts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusCountsOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shop_order_api_v1_shops__shop_id__orders__order_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ship_api_v1_shops__shop_id__orders__order_id__ship_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["jishi__orders__schemas__StatusOut"];
+                };
             };
             /** @description A problem (application/problem+json) */
             "4XX": {
@@ -4251,7 +6033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatusOut"];
+                    "application/json": components["schemas"]["jishi__catalog__schemas__StatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -4283,7 +6065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatusOut"];
+                    "application/json": components["schemas"]["jishi__catalog__schemas__StatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -4398,6 +6180,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SkuOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stock_movements_api_v1_shops__shop_id__skus__sku_id__stock_movements_get: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                sku_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MovementOut_"];
                 };
             };
             /** @description A problem (application/problem+json) */
