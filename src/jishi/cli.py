@@ -46,21 +46,31 @@ def serve(
     """Serve the API and the web app."""
     import uvicorn
 
+    from jishi.core import workers as worker_processes
+
     settings = get_settings()
     settings.check_production_safety()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _ = settings.secret  # create the secret once, before workers race to do it
-    uvicorn.run(
-        "jishi.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        access_log=False,
-        proxy_headers=True,
-        log_level="warning",
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "access_log": False,
+        "proxy_headers": True,
+        "log_level": "warning",
+    }
+    if reload:
+        uvicorn.run(APP_FACTORY, host=host, port=port, reload=True, **options)
+    elif workers == 1:
+        worker_processes.serve(APP_FACTORY, host=host, port=port, options=options)
+    elif worker_processes.supported():
+        raise typer.Exit(
+            worker_processes.run(APP_FACTORY, host=host, port=port, workers=workers, options=options)
+        )
+    else:
+        uvicorn.run(APP_FACTORY, host=host, port=port, workers=workers, **options)
+
+
+APP_FACTORY = "jishi.app:create_app"
 
 
 @app.command()

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 
 import httpx
 
 from jishi.catalog import service
+from jishi.catalog.schemas import ProductDetailOut
+from jishi.core.cache import MemoryCache
 from jishi.core.context import AppContext
+from jishi.core.errors import NotFound
 from jishi.core.events import OutboxDispatcher
 from tests.catalog.helpers import API, create_product, phone_body, phone_category
 from tests.conftest import Account, QueryCounter, open_shop
@@ -201,6 +206,54 @@ async def test_product_lists_cost_the_same_for_any_page_size(
         assert len(r.json()["items"]) == limit
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+async def test_a_product_page_miss_costs_three_queries_and_a_hit_none(
+    client: httpx.AsyncClient, admin: Account, app_ctx: AppContext
+) -> None:
+    leaf_id = await phone_category(client, admin)
+    owner, shop_id = await open_shop(client, admin)
+    product = await create_product(client, owner, shop_id, phone_body(leaf_id))
+    await client.post(f"{API}/shops/{shop_id}/products/{product['id']}/publish", headers=owner.headers)
+    path = f"{API}/products/{product['id']}"
+    with QueryCounter(app_ctx) as miss:
+        page = await client.get(path)
+    assert miss.count == 3  # availability with the SKUs; description, shop, path and brand; media
+    body = page.json()
+    assert ProductDetailOut.model_validate(body).model_dump(mode="json") == body  # served as cached bytes
+    with QueryCounter(app_ctx) as hit:
+        assert (await client.get(path)).json() == body
+    assert hit.count == 0
+    await app_ctx.cache.delete(f"{service.detail_cache_key(product['id'])}:live")  # as a second passes
+    with QueryCounter(app_ctx) as live_only:
+        assert (await client.get(path)).json() == body
+    assert live_only.count == 1
+
+
+async def test_product_pages_missed_together_are_read_together(
+    client: httpx.AsyncClient, admin: Account, app_ctx: AppContext
+) -> None:
+    leaf_id = await phone_category(client, admin)
+    owner, shop_id = await open_shop(client, admin)
+    ids = []
+    for n in range(4):
+        product = await create_product(client, owner, shop_id, phone_body(leaf_id, title=f"手机 {n}"))
+        await client.post(f"{API}/shops/{shop_id}/products/{product['id']}/publish", headers=owner.headers)
+        ids.append(product["id"])
+    draft = await create_product(client, owner, shop_id, phone_body(leaf_id, title="草稿"))
+    # An in-process cache answers without yielding, so every page below misses in the same turn.
+    ctx = dataclasses.replace(app_ctx, cache=MemoryCache())
+    try:
+        with QueryCounter(app_ctx) as counter:
+            pages = await asyncio.gather(
+                *(service.public_detail(ctx, pid) for pid in ids), return_exceptions=True
+            )
+            missing = await asyncio.gather(service.public_detail(ctx, draft["id"]), return_exceptions=True)
+    finally:
+        await ctx.outbound.aclose()
+    assert [json.loads(p)["title"] for p in pages if isinstance(p, bytes)] == [f"手机 {n}" for n in range(4)]
+    assert counter.count == 3 + 1  # four pages at once; then the draft's availability (it has none)
+    assert isinstance(missing[0], NotFound)
 
 
 async def test_product_page_shows_its_media_and_deleting_a_draft_removes_files(

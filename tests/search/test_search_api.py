@@ -149,6 +149,33 @@ async def test_relevance_blends_text_with_sales_and_rating(client: httpx.AsyncCl
     assert set(ranked) == {"mate", "case", "pad"}
 
 
+async def test_title_words_outrank_popularity(client: httpx.AsyncClient, world: World) -> None:
+    # Best-selling earphones filed under 手机配件 match 手机 through their category's name only;
+    # the less popular phone holds the word in its title and comes first.
+    earphones = await world.factory.product(
+        world.shop_id, "华为 FreeBuds 蓝牙耳机 主动降噪", "手机配件", brand="华为", sales=100_000, rating=5.0
+    )
+    await world.factory.index()
+    for q in ("手机", "华为手机"):
+        found = [item["id"] for item in (await search(client, q=q))["items"]]
+        assert earphones in found, q
+        assert found.index(world.id("mate")) < found.index(earphones), q
+
+
+async def test_total_counts_the_matches(client: httpx.AsyncClient, world: World) -> None:
+    body = await search(client, q="手机", limit=1)
+    assert (body["total"], body["total_is_exact"]) == (3, True)
+    assert len(body["items"]) == 1
+    following = await search(client, q="手机", limit=1, cursor=body["next_cursor"])
+    assert following["total"] == 3  # every page says the same
+    assert (await search(client))["total"] == len(VISIBLE)
+    assert (await search(client, q="手机", brand_id=world.factory.brands["华为"].id))["total"] == 1
+    faceted = await search(client, q="手机", facets="true", price_min_fen=10_000)
+    roots = {c["name"]: c["count"] for c in faceted["facets"]["categories"] if c["level"] == 1}
+    assert faceted["total"] == 2 and roots == {"数码": 2}
+    assert (await search(client, q="😀"))["total"] == 0
+
+
 async def test_cursor_paging_visits_every_product_once(client: httpx.AsyncClient, world: World) -> None:
     for sort in ("relevance", "sales", "price_asc", "price_desc", "newest", "rating"):
         for q in (None, "华为"):

@@ -79,6 +79,18 @@ def test_long_words_also_match_their_parts() -> None:
     assert text.fts5_query(text.parse_query("移动电话")) == '(("移动电话") OR ("移动" AND "电话"))'
 
 
+def test_title_clauses_are_the_query_words_without_lone_characters() -> None:
+    clauses = text.title_clauses(text.parse_query("华为 手机 茶"))
+    assert [text.fts5_query(c, column="title_tokens") for c in clauses] == [
+        'title_tokens : ((("华为")))',
+        'title_tokens : ((("手机")))',
+    ]  # 茶 is matched among the characters, which mix the title with everything else
+    assert text.title_clauses(text.parse_query("茶")) == []
+    assert [text.tsquery(c) for c in text.title_clauses(text.parse_query("移动电话"))] == [
+        "(('移动电话') | ('移动' & '电话'))"
+    ]
+
+
 def test_synonyms_expand_in_both_directions() -> None:
     assert text.fts5_query(text.parse_query("移动电话", SYNONYMS)) == (
         '(("移动电话") OR ("移动" AND "电话") OR ("手机"))'

@@ -123,6 +123,8 @@ describe('product editor', () => {
     id: 's1',
     name: '店',
     description: '',
+    shipping_fee_fen: 0,
+    free_shipping_over_fen: null,
     status: 'active',
     status_reason: null,
     created_at: '2025-01-01T00:00:00Z',
@@ -210,6 +212,8 @@ describe('product list filters', () => {
       },
     ],
     next_cursor: 'n1',
+    total: 12345,
+    total_is_exact: true,
     facets: {
       categories: [],
       brands: [{ id: 'b1', name: '华为', count: 3 }, { id: 'b2', name: '小米', count: 2 }],
@@ -229,6 +233,7 @@ describe('product list filters', () => {
     expect(params.get('sort')).toBe('sales')
     expect(params.get('facets')).toBe('true')
     expect(wrapper.findAll('[data-testid="product-card"]')).toHaveLength(1)
+    expect(wrapper.get('[data-testid="search-total"]').text()).toBe('共 12,345 件商品')
 
     await wrapper.get('[data-testid="facet-spec"][data-spec-value="黑色"]').trigger('click')
     await settle()
@@ -239,5 +244,12 @@ describe('product list filters', () => {
     await wrapper.get('[data-testid="load-more"]').trigger('click')
     await settle()
     expect(new URL(calls.at(-1)!.url, 'http://x').searchParams.get('cursor')).toBe('n1')
+  })
+
+  it('says when there are more matches than were counted', async () => {
+    const { default: ProductBrowser } = await import('@/components/catalog/ProductBrowser.vue')
+    mockFetch(() => json(200, { ...page, total: 10000, total_is_exact: false }))
+    const { wrapper } = await mountWith(ProductBrowser, { categoryId: 'c1' }, '/c/c1')
+    expect(wrapper.get('[data-testid="search-total"]').text()).toBe('共 10,000+ 件商品')
   })
 })

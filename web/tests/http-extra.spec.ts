@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { ApiError, buildUrl, configureHttp, CSRF_HEADER, filenameFrom, upload, type UploadProgress } from '@/api/http'
-import { setCookies } from './helpers'
+import { ApiError, buildUrl, configureHttp, CSRF_HEADER, filenameFrom, http, upload, type UploadProgress } from '@/api/http'
+import { mockFetch, setCookies } from './helpers'
 
 describe('query strings', () => {
   it('repeat array parameters and skip empty values', () => {
@@ -93,5 +93,24 @@ describe('uploads', () => {
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).code).toBe('image_too_large')
     expect((error as ApiError).status).toBe(413)
+  })
+})
+
+describe('problem extensions', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('keep the members beyond the standard ones, and send extra headers', async () => {
+    const calls = mockFetch(
+      () =>
+        new Response(JSON.stringify({ status: 409, code: 'insufficient_stock', detail: '库存不足。', sku_id: 'k1', title: 'x' }), {
+          status: 409,
+          headers: { 'Content-Type': 'application/problem+json' },
+        }),
+    )
+    const error = await http.post('/orders', {}, { 'Idempotency-Key': 'key-1' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect((error as ApiError).extension('sku_id')).toBe('k1')
+    expect((error as ApiError).extensions).toEqual({ sku_id: 'k1' })
+    expect(calls[0]?.headers.get('Idempotency-Key')).toBe('key-1')
   })
 })

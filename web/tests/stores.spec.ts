@@ -11,7 +11,18 @@ function user(roles: Role[]): User {
 }
 
 function shop(id: string, status: MyShop['status'], created_at = '2025-01-01T00:00:00Z'): MyShop {
-  return { id, name: id, description: '', status, status_reason: null, created_at, approved_at: null, role: 'owner' }
+  return {
+    id,
+    name: id,
+    description: '',
+    status,
+    status_reason: null,
+    shipping_fee_fen: 0,
+    free_shipping_over_fen: null,
+    created_at,
+    approved_at: null,
+    role: 'owner',
+  }
 }
 
 describe('console links by role', () => {

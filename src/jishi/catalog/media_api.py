@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from jishi.catalog import media, media_service
 from jishi.catalog.media_schemas import ImageOrderIn, MediaOut, MediaUpdateIn, MediaUrls
 from jishi.catalog.media_service import MediaView
+from jishi.catalog.service import invalidate_detail
 from jishi.core.context import AppContext
 from jishi.core.errors import AppError
 from jishi.core.http import Ctx, Uow
@@ -92,6 +93,7 @@ async def upload_image(
         directory=_upload_dir(ctx),
     ) as upload:
         view = await media_service.add_image(uow, ctx.storage, shop_id, product_id, upload.path)
+    await invalidate_detail(ctx, product_id)
     return _out(view)
 
 
@@ -115,6 +117,7 @@ async def upload_video(
         directory=_upload_dir(ctx),
     ) as upload:
         view = await media_service.set_video(uow, ctx.storage, shop_id, product_id, upload.path)
+    await invalidate_detail(ctx, product_id)
     return _out(view)
 
 
@@ -131,6 +134,7 @@ async def reorder_images(
 ) -> Page[MediaOut]:
     """Reorder every image at once (e.g. after a drag and drop); answers the new list."""
     views = await media_service.reorder_images(uow, ctx.storage, access.shop.id, product_id, body.media_ids)
+    await invalidate_detail(ctx, product_id)
     return Page(items=[_out(v) for v in views])
 
 
@@ -148,6 +152,7 @@ async def update_media(
         position=body.position,
         make_main=bool(body.is_main),
     )
+    await invalidate_detail(ctx, product_id)
     return _out(view)
 
 
@@ -157,6 +162,7 @@ async def delete_media(
 ) -> Response:
     """Delete an image or the video, with its files."""
     await media_service.delete_media(uow, ctx.storage, access.shop.id, product_id, media_id)
+    await invalidate_detail(ctx, product_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

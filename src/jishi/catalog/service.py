@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
 
 from jishi.catalog.categories import brand_key
 from jishi.catalog.html import sanitize_description
 from jishi.catalog.importing import ParsedImport
 from jishi.catalog.importing import ProductDraft as ImportDraft
 from jishi.catalog.models import Brand, Category, Product, Sku
+from jishi.core.cache import stamped, unstamped
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
@@ -492,126 +494,179 @@ async def public_detail(ctx: AppContext, product_id: str) -> bytes:
 
     Two cached parts: what can sell out or disappear (visibility, prices, stock) lives at
     most a second, so availability is never staler than that in any process; the
-    descriptive part (title, description, media, breadcrumb) lives a minute. A hit opens
-    no database session; a miss on the live part is three small queries. Only on-sale products of
-    active shops exist for buyers; anything else is 404.
+    descriptive part (title, description, media, breadcrumb) lives five minutes. A hit opens
+    no database session. Misses are read in batches: the live parts of every product missed
+    in the same turn of the event loop in one query, their descriptive parts in two. Only
+    on-sale products of active shops exist for buyers; anything else is 404.
     """
-    live = await _cached(
-        ctx, f"{detail_cache_key(product_id)}:live", DETAIL_CACHE_TTL, lambda uow: _live_part(uow, product_id)
-    )
+    live = await _part(ctx, _LIVE, product_id)
     if live == _GONE:
         raise NotFound()
-    page = await _cached(
-        ctx,
-        f"{detail_cache_key(product_id)}:page",
-        PAGE_CACHE_TTL,
-        lambda uow: _page_part(uow, ctx, product_id),
-    )
+    page = await _part(ctx, _PAGE, product_id)
     if page == _GONE:
         raise NotFound()
     return page[:-1] + b"," + live[1:]  # one JSON object from the two
 
 
 _GONE = b"404"
-PAGE_CACHE_TTL = 60.0
+PAGE_CACHE_TTL = 300.0  # every change of the product or its media deletes it at once
+
+PartReader = Callable[[UnitOfWork, AppContext, list[str]], Awaitable[dict[str, dict[str, Any]]]]
 
 
-async def _cached(
-    ctx: AppContext, key: str, ttl: float, build: Callable[[UnitOfWork], Awaitable[dict[str, Any] | None]]
-) -> bytes:
-    value = await ctx.cache.get(key)
-    if value is not None:
-        return value
+@dataclass(frozen=True)
+class _DetailPart:
+    name: str
+    ttl: float
+    read: PartReader  # the part of each product that buyers may see; the others are absent
 
-    async def rebuild() -> bytes:
+    def key(self, product_id: str) -> str:
+        return f"{detail_cache_key(product_id)}:{self.name}"
+
+
+async def _part(ctx: AppContext, part: _DetailPart, product_id: str) -> bytes:
+    """A part from the cache, or read with the other parts missed at the same moment. A hit in
+    the second half of its life also re-reads it in the background (see ``core.cache.cached``)."""
+
+    async def build(product_ids: list[str]) -> dict[str, bytes]:
         async with ctx.database.uow() as uow:
-            built = await build(uow)
-        fresh = (
-            _GONE if built is None else json.dumps(built, ensure_ascii=False, separators=(",", ":")).encode()
-        )
-        await ctx.cache.set(key, fresh, ttl)
-        return fresh
+            found = await part.read(uow, ctx, product_ids)
+        built = {pid: _dumps(found[pid]) if pid in found else _GONE for pid in product_ids}
+        for pid, value in built.items():
+            await ctx.cache.set(part.key(pid), stamped(value), part.ttl)
+        return built
 
-    return await ctx.single_flight.run(key, rebuild)
+    group = f"catalog:detail:{part.name}"
+    stored = await ctx.cache.get(part.key(product_id))
+    if stored is None:
+        return await ctx.batcher.load(group, product_id, build)
+    value, due = unstamped(stored, part.ttl)
+    if due:
+        ctx.batcher.start(group, product_id, build)
+    return value
+
+
+def _dumps(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def invalidate_detail(ctx: AppContext, product_id: str) -> None:
-    key = detail_cache_key(product_id)
-    await ctx.cache.delete(f"{key}:live", f"{key}:page")
+    await ctx.cache.delete(_LIVE.key(product_id), _PAGE.key(product_id))
 
 
-async def _live_part(uow: UnitOfWork, product_id: str) -> dict[str, Any] | None:
-    """Visibility (product on sale, shop active), prices and stock."""
+async def _live_parts(uow: UnitOfWork, ctx: AppContext, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Visibility (product on sale, shop active), prices and stock, with the enabled SKUs:
+    one query for every product asked for."""
     from jishi.shops import service as shops
 
-    product = await uow.session.get(Product, product_id)
-    if (
-        product is None
-        or product.status != "on_sale"
-        or not await shops.active_shop_ids(uow, {product.shop_id})
-    ):
-        return None
-    skus = [s for s in await product_skus(uow, product.id) if s.is_enabled]
-    return {
-        "status": product.status,
-        "skus": [
-            {
-                "id": s.id,
-                "specs": s.specs,
-                "price_fen": s.price_fen,
-                "market_price_fen": s.market_price_fen,
-                "available": s.stock > s.reserved,
-                "stock": s.stock - s.reserved,
+    rows = await uow.session.execute(
+        select(
+            Product.id,
+            Product.price_min_fen,
+            Product.price_max_fen,
+            Product.market_price_fen,
+            Product.sales_count,
+            Product.stock_total,
+            Sku.id,
+            Sku.specs,
+            Sku.price_fen,
+            Sku.market_price_fen,
+            Sku.stock - Sku.reserved,
+        )
+        .outerjoin(Sku, and_(Sku.product_id == Product.id, Sku.is_enabled.is_(True)))
+        .where(
+            Product.id.in_(product_ids),
+            Product.status == "on_sale",
+            shops.active_shop_name(Product.shop_id).is_not(None),
+        )
+        .order_by(Product.id, Sku.created_at, Sku.id)
+    )
+    parts: dict[str, dict[str, Any]] = {}
+    for pid, low, high, market, sales, stock_total, sku_id, specs, price, sku_market, available in rows:
+        part = parts.get(pid)
+        if part is None:
+            part = parts[pid] = {
+                "status": "on_sale",
+                "skus": [],
+                "price_fen": low,
+                "price_min_fen": low,
+                "price_max_fen": high,
+                "market_price_fen": market,
+                "sales_count": sales,
+                "in_stock": stock_total > 0,
             }
-            for s in skus
-        ],
-        "price_fen": product.price_min_fen,
-        "price_min_fen": product.price_min_fen,
-        "price_max_fen": product.price_max_fen,
-        "market_price_fen": product.market_price_fen,
-        "sales_count": product.sales_count,
-        "in_stock": product.stock_total > 0,
-    }
+        if sku_id is not None:
+            part["skus"].append(
+                {
+                    "id": sku_id,
+                    "specs": specs,
+                    "price_fen": price,
+                    "market_price_fen": sku_market,
+                    "available": available > 0,
+                    "stock": available,
+                }
+            )
+    return parts
 
 
-async def _page_part(uow: UnitOfWork, ctx: AppContext, product_id: str) -> dict[str, Any] | None:
-    """Everything descriptive about the product."""
+_CATEGORY_COLUMNS = ("id", "name", "parent_id", "level", "sort_order", "is_enabled", "spec_template")
+_BRAND_COLUMNS = ("id", "name", "name_en", "description", "is_enabled")
+
+
+async def _page_parts(uow: UnitOfWork, ctx: AppContext, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Everything descriptive about the products, with their shop's name, category path and
+    brand in one query (a category is at most three levels deep) and their media in another."""
     from jishi.catalog import media_service
-    from jishi.catalog.categories import breadcrumb, category_dict
     from jishi.shops import service as shops
 
-    product = await uow.session.get(Product, product_id)
-    if product is None:
-        return None
-    shop = await shops.active_shop_brief(uow, product.shop_id)
-    if shop is None:
-        return None
-    category = await uow.session.get(Category, product.category_id)
-    brand = await uow.session.get(Brand, product.brand_id) if product.brand_id else None
-    media = await media_service.media_of_product(uow, ctx.storage, product.id, product.main_image_id)
+    leaf, parent, root = aliased(Category), aliased(Category), aliased(Category)
+    brand = aliased(Brand)
+    shop_name = shops.active_shop_name(Product.shop_id)
+    rows = (
+        await uow.session.execute(
+            select(
+                Product.id,
+                Product.title,
+                Product.subtitle,
+                Product.shop_id,
+                shop_name,
+                Product.description_html,
+                Product.specs,
+                Product.rating_avg,
+                Product.review_count,
+                Product.main_image_id,
+                *(getattr(c, name) for c in (root, parent, leaf) for name in _CATEGORY_COLUMNS),
+                *(getattr(brand, name) for name in _BRAND_COLUMNS),
+            )
+            .outerjoin(leaf, leaf.id == Product.category_id)
+            .outerjoin(parent, parent.id == leaf.parent_id)
+            .outerjoin(root, root.id == parent.parent_id)
+            .outerjoin(brand, brand.id == Product.brand_id)
+            .where(Product.id.in_(product_ids), shop_name.is_not(None))
+        )
+    ).all()
+    media = await media_service.media_of_products(uow, ctx.storage, {r[0]: r[9] for r in rows})
+    return {row[0]: _page_dict(row, media[row[0]]) for row in rows}
+
+
+def _page_dict(row: Any, media: list[Any]) -> dict[str, Any]:
+    pid, title, subtitle, shop_id, shop_name, description, specs, rating, reviews, _ = row[:10]
+    width = len(_CATEGORY_COLUMNS)
+    path = [_columns(_CATEGORY_COLUMNS, row[10 + width * n : 10 + width * (n + 1)]) for n in range(3)]
+    crumbs = [c for c in path if c is not None]
     return {
-        "id": product.id,
-        "title": product.title,
-        "subtitle": product.subtitle,
-        "shop_id": product.shop_id,
-        "shop": shop,
-        "category": category_dict(category) if category else None,
-        "breadcrumb": [category_dict(c) for c in await breadcrumb(uow, category)] if category else [],
-        "brand": (
-            {
-                "id": brand.id,
-                "name": brand.name,
-                "name_en": brand.name_en,
-                "description": brand.description,
-                "is_enabled": brand.is_enabled,
-            }
-            if brand
-            else None
-        ),
-        "description": product.description_html,
-        "specs": product.specs,
-        "rating_avg": product.rating_avg,
-        "review_count": product.review_count,
+        "id": pid,
+        "title": title,
+        "subtitle": subtitle,
+        "shop_id": shop_id,
+        "shop": {"id": shop_id, "name": shop_name},
+        "category": path[2],
+        "breadcrumb": crumbs if path[2] is not None else [],
+        "brand": _columns(_BRAND_COLUMNS, row[10 + width * 3 :]),
+        "description": description,
+        "specs": specs,
+        "rating_avg": rating,
+        "review_count": reviews,
         "media": [
             {
                 "id": m.id,
@@ -624,6 +679,15 @@ async def _page_part(uow: UnitOfWork, ctx: AppContext, product_id: str) -> dict[
             for m in media
         ],
     }
+
+
+def _columns(names: tuple[str, ...], values: Any) -> dict[str, Any] | None:
+    """A joined row's columns as a dict, or None when the outer join found nothing."""
+    return dict(zip(names, values, strict=True)) if values[0] is not None else None
+
+
+_LIVE = _DetailPart("live", DETAIL_CACHE_TTL, _live_parts)
+_PAGE = _DetailPart("page", PAGE_CACHE_TTL, _page_parts)
 
 
 async def update_category(uow: UnitOfWork, category_id: str, changes: dict[str, Any]) -> Category:

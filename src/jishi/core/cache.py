@@ -7,11 +7,15 @@ offers the few atomic operations those need and nothing more.
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import structlog
 from redis.asyncio import Redis
+
+log = structlog.get_logger(__name__)
 
 
 class Cache(Protocol):
@@ -150,6 +154,12 @@ class SingleFlight:
 
     def __init__(self) -> None:
         self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self._background: set[asyncio.Task[bytes]] = set()
+
+    def start(self, key: str, build: Callable[[], Awaitable[bytes]]) -> None:
+        """Rebuild in the background, unless a rebuild of ``key`` is under way."""
+        if key not in self._inflight:
+            _in_background(self._background, self.run(key, build))
 
     async def run(self, key: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
         pending = self._inflight.get(key)
@@ -168,3 +178,125 @@ class SingleFlight:
             return value
         finally:
             del self._inflight[key]
+
+
+def _in_background(tasks: set[asyncio.Task[bytes]], work: Awaitable[bytes]) -> None:
+    async def run() -> bytes:
+        return await work
+
+    task = asyncio.get_running_loop().create_task(run())
+    tasks.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(lambda done: _settled(tasks, done))
+
+
+def _settled(tasks: set[asyncio.Task[bytes]], task: asyncio.Task[bytes]) -> None:
+    tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        # The entry in hand stays until it expires; the next miss tries again.
+        log.warning("cache.refresh_failed", exc_info=task.exception())
+
+
+# ---- refreshing ahead of expiry -----------------------------------------------------------
+
+_STAMP = struct.Struct("!d")
+REFRESH_AHEAD = 0.5  # of an entry's life: a hit past it rebuilds the entry in the background
+
+
+def stamped(value: bytes) -> bytes:
+    """``value`` with the (wall-clock) time it was built, as ``unstamped`` reads it."""
+    return _STAMP.pack(time.time()) + value
+
+
+def unstamped(stored: bytes, ttl: float) -> tuple[bytes, bool]:
+    """The value of a ``stamped`` entry living ``ttl`` seconds, and whether it is due for
+    rebuilding ahead of its expiry."""
+    (built_at,) = _STAMP.unpack_from(stored)
+    return stored[_STAMP.size :], time.time() - built_at >= ttl * REFRESH_AHEAD
+
+
+async def cached(
+    cache: Cache, flights: SingleFlight, key: str, ttl: float, build: Callable[[], Awaitable[bytes]]
+) -> bytes:
+    """``build()``'s bytes, cached ``ttl`` seconds and rebuilt once per process on a miss.
+
+    A hit in the second half of the entry's life also starts one rebuild in the background,
+    so a popular entry is replaced before it expires and its readers never wait for it (under
+    load, a rebuild waits its turn on a busy event loop for tens of milliseconds, and so did
+    every request for that entry). An entry is still never older than ``ttl``.
+    """
+
+    async def rebuild() -> bytes:
+        value = await build()
+        await cache.set(key, stamped(value), ttl)
+        return value
+
+    stored = await cache.get(key)
+    if stored is None:
+        return await flights.run(key, rebuild)
+    value, due = unstamped(stored, ttl)
+    if due:
+        flights.start(key, rebuild)
+    return value
+
+
+# ---- batches --------------------------------------------------------------------------------
+
+LoadMany = Callable[[list[str]], Awaitable[dict[str, bytes]]]
+
+
+class Batcher:
+    """Collapses concurrent rebuilds of many cache entries of one kind into one load per batch.
+
+    A key asked for while nothing of its group is queued starts a batch that runs on the next
+    turn of the event loop; every key of that group asked for until then joins it, and
+    ``load_many`` builds them all at once (one database round trip instead of one per key).
+    A key already queued or being loaded is not loaded twice. Per process, like SingleFlight.
+    """
+
+    MAX_BATCH = 200
+
+    def __init__(self) -> None:
+        self._queued: dict[str, dict[str, asyncio.Future[bytes]]] = {}
+        self._loading: dict[str, dict[str, asyncio.Future[bytes]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[bytes]] = set()
+
+    def start(self, group: str, key: str, load_many: LoadMany) -> None:
+        """Load in the background, unless ``key`` is queued or being loaded already."""
+        if key not in self._queued.get(group, {}) and key not in self._loading.get(group, {}):
+            _in_background(self._background, self.load(group, key, load_many))
+
+    async def load(self, group: str, key: str, load_many: LoadMany) -> bytes:
+        loading = self._loading.setdefault(group, {})
+        queued = self._queued.setdefault(group, {})
+        future = queued.get(key) or loading.get(key)
+        if future is None:
+            loop = asyncio.get_running_loop()
+            if not queued:
+                loop.call_soon(self._start, group, load_many)
+            future = queued[key] = loop.create_future()
+        return await asyncio.shield(future)
+
+    def _start(self, group: str, load_many: LoadMany) -> None:
+        queued = list(self._queued.pop(group, {}).items())
+        for first in range(0, len(queued), self.MAX_BATCH):
+            batch = dict(queued[first : first + self.MAX_BATCH])
+            self._loading[group].update(batch)
+            task = asyncio.get_running_loop().create_task(self._run(group, batch, load_many))
+            self._tasks.add(task)  # the loop keeps only weak references to tasks
+            task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, group: str, batch: dict[str, asyncio.Future[bytes]], load_many: LoadMany) -> None:
+        try:
+            values = await load_many(list(batch))
+            results = [(future, values[key]) for key, future in batch.items()]
+        except Exception as exc:
+            for future in batch.values():
+                future.set_exception(exc)
+                future.exception()  # mark retrieved: waiters re-raise it themselves
+        else:
+            for future, value in results:
+                future.set_result(value)
+        finally:
+            for key in batch:
+                self._loading[group].pop(key, None)

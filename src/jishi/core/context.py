@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from jishi.core.cache import Cache, RateLimiter, SingleFlight, create_cache
+from jishi.core.cache import Batcher, Cache, RateLimiter, SingleFlight, create_cache
 from jishi.core.clock import Clock, SystemClock
 from jishi.core.db import Database
 from jishi.core.security import Keyring
@@ -24,12 +24,14 @@ class AppContext:
     storage: Storage
     rate_limiter: RateLimiter = field(init=False)
     single_flight: SingleFlight = field(init=False)
+    batcher: Batcher = field(init=False)
     # Calls to the outside (payment gateways, carriers); tests route it into the app itself.
     outbound: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
         self.rate_limiter = RateLimiter(self.cache)
         self.single_flight = SingleFlight()
+        self.batcher = Batcher()
         self.outbound = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
 
     @classmethod

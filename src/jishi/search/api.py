@@ -46,7 +46,6 @@ def _spec_filters(raw: list[str]) -> tuple[tuple[str, str], ...]:
 @router.get("/products", response_model=schemas.ProductSearchOut)
 async def search_products(
     request: Request,
-    uow: Uow,
     ctx: Ctx,
     q: Annotated[
         str | None,
@@ -69,7 +68,9 @@ async def search_products(
 ) -> Response:
     """Search the products buyers can see (on sale, in active shops).
 
-    Relevance blends text relevance with sales and rating; the other sorts break ties by id.
+    Relevance puts products whose titles hold the query's words first, then blends text
+    relevance with sales and rating; the other sorts break ties by id. `total` counts the
+    matches up to 10 000 (`total_is_exact` is false beyond: show "10 000+").
     """
     params = service.SearchParams(
         q=q,
@@ -87,7 +88,7 @@ async def search_products(
         cursor=cursor,
         facets=facets,
     )
-    body = await service.search_products(uow, ctx, params, client=client_ip(request))
+    body = await service.search_products(ctx, params, client=client_ip(request))
     return Response(body, media_type="application/json")
 
 

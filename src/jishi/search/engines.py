@@ -10,29 +10,34 @@ PostgreSQL), so writing is shared and only matching and scoring differ:
   initials, D characters), ranked by ``ts_rank``; when a query finds nothing, pg_trgm's
   ``word_similarity`` on the title is tried, so typos still find something.
 
-Relevance = text score × ``quality`` (1 + 0.25·log10(1 + sales) + 0.1·rating), computed at
-index time so ranking needs no maths functions in SQL.
+Relevance = (query words found whole in the title) + x / (1 + x), with x = text score ×
+``quality`` (1 + 0.25·log10(1 + sales) + 0.1·rating, computed at index time so ranking needs no
+maths functions in SQL): title words dominate, text score and popularity order the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import structlog
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
     Float,
     FromClause,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -50,7 +55,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from jishi.core.db import Database, UnitOfWork
 from jishi.search.models import SearchDocument, SearchDocumentCategory, SearchDocumentSpec, SearchState
-from jishi.search.text import ParsedQuery, fts5_query, tsquery
+from jishi.search.text import ParsedQuery, fts5_query, title_clauses, tsquery
+
+log = structlog.get_logger(__name__)
 
 _tables = SearchDocument.metadata.tables
 DOCS = _tables[SearchDocument.__tablename__]
@@ -71,6 +78,7 @@ PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (500_000, None),
 )
 CATEGORY_FACETS = 50
+FACET_FILTERS = ("category", "brand", "price")  # counted in one pass, each ignoring its own filter
 BRAND_FACETS = 30
 SPEC_FACETS = 100
 
@@ -166,7 +174,6 @@ class SearchRequest:
     limit: int
     after: tuple[Any, str] | None = None  # (sort key, product id) of the last hit seen
     fuzzy: bool = False
-    facets: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,14 @@ class Hit:
 class SearchOutcome:
     hits: list[Hit]
     next_key: tuple[Any, str] | None
-    facets: dict[str, Any] | None = field(default=None)
+
+
+@dataclass
+class FacetCounts:
+    """The facet block of a search and, from the same pass, how many documents match."""
+
+    facets: dict[str, Any]
+    matching: int
 
 
 class SearchEngine(Protocol):
@@ -208,6 +222,12 @@ class SearchEngine(Protocol):
         ...
 
     async def search(self, uow: UnitOfWork, request: SearchRequest) -> SearchOutcome: ...
+
+    async def count(self, uow: UnitOfWork, request: SearchRequest, *, cap: int) -> int:
+        """How many documents match, counting no further than ``cap + 1``."""
+        ...
+
+    async def facets(self, uow: UnitOfWork, request: SearchRequest) -> FacetCounts: ...
 
     async def suggest(self, uow: UnitOfWork, query: ParsedQuery, limit: int) -> list[tuple[str, str]]:
         """(product id, title) of the best documents matching a prefix query."""
@@ -233,8 +253,8 @@ async def lock_index(uow: UnitOfWork) -> None:
 
 
 # The generation as this process last read it: (database, read at, state). Result pages
-# are keyed by it, so re-reading it at most every STATE_MEMO_SECONDS keeps the cached
-# search path free of database reads, at the price of that much delay in other processes.
+# are keyed by it, so re-reading it about every STATE_MEMO_SECONDS keeps the cached search
+# path free of database reads, at the price of that much delay (and one read) in other processes.
 STATE_MEMO_SECONDS = 0.5
 _state_memo: weakref.WeakKeyDictionary[Database, tuple[float, tuple[int, int]]] = weakref.WeakKeyDictionary()
 
@@ -249,24 +269,64 @@ async def bump_generation(uow: UnitOfWork, *, synonyms: bool = False) -> None:
     await uow.session.execute(update(STATE).where(STATE.c.id == STATE_ID).values(**values))
 
 
-async def current_state(uow: UnitOfWork) -> tuple[int, int]:
-    """``read_state``, re-read at most every STATE_MEMO_SECONDS by this process."""
-    now = time.monotonic()
-    memo = _state_memo.get(uow.database)
-    if memo is not None and now - memo[0] < STATE_MEMO_SECONDS:
-        return memo[1]
-    state = await read_state(uow)
-    _state_memo[uow.database] = (now, state)
-    return state
+_STATE_QUERY = select(STATE.c.generation, STATE.c.synonyms_version).where(STATE.c.id == STATE_ID)
+
+
+_state_locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
+_state_refreshes: set[asyncio.Task[tuple[int, int]]] = set()  # the loop keeps only weak references
+
+
+async def current_state(database: Database) -> tuple[int, int]:
+    """``read_state`` as this process last read it. Once that is STATE_MEMO_SECONDS old, the
+    first caller starts a re-read in the background and everyone goes on with the value in
+    hand until it lands: no search waits for it (under load, a read took tens of
+    milliseconds during which every search of the process waited).
+
+    Reads take a pooled connection of their own and give it back at once: a request that
+    held a connection while waiting for a cached page that another request is building could
+    exhaust the pool the builder needs.
+    """
+    memo = _state_memo.get(database)
+    if memo is None:
+        return await _read_state_once(database)
+    if time.monotonic() - memo[0] >= STATE_MEMO_SECONDS and not _state_lock(database).locked():
+        task = asyncio.get_running_loop().create_task(_read_state_once(database, replacing=memo))
+        _state_refreshes.add(task)
+        task.add_done_callback(_state_refreshed)
+    return memo[1]
+
+
+def _state_refreshed(task: asyncio.Task[tuple[int, int]]) -> None:
+    _state_refreshes.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("search.state_refresh_failed", exc_info=task.exception())  # the next search retries
+
+
+def _state_lock(database: Database) -> asyncio.Lock:
+    return _state_locks.setdefault(database, asyncio.Lock())
+
+
+async def _read_state_once(
+    database: Database, *, replacing: tuple[float, tuple[int, int]] | None = None
+) -> tuple[int, int]:
+    """Read the state, one read at a time per process. A read started before this process
+    bumped the generation is not kept (the bump dropped the memo it would replace)."""
+    async with _state_lock(database):
+        memo = _state_memo.get(database)
+        if memo is not None and memo is not replacing:
+            return memo[1]  # read by someone else meanwhile
+        read_at = time.monotonic()
+        async with database.engine.connect() as connection:
+            row = (await connection.execute(_STATE_QUERY)).first()
+        state = (int(row[0]), int(row[1])) if row else (0, 0)
+        if _state_memo.get(database) is memo:
+            _state_memo[database] = (read_at, state)
+        return state
 
 
 async def read_state(uow: UnitOfWork) -> tuple[int, int]:
     """(generation, synonyms_version); (0, 0) before the first change."""
-    row = (
-        await uow.session.execute(
-            select(STATE.c.generation, STATE.c.synonyms_version).where(STATE.c.id == STATE_ID)
-        )
-    ).first()
+    row = (await uow.session.execute(_STATE_QUERY)).first()
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
@@ -279,10 +339,10 @@ def _visible() -> list[ColumnElement[bool]]:
 
 
 def _filter_conditions(
-    filters: Filters, *, exclude: str = "", guard: bool = True
+    filters: Filters, *, exclude: Collection[str] = (), guard: bool = True
 ) -> list[ColumnElement[bool]]:
     conditions = _visible() if guard else []
-    if filters.category_id is not None and exclude != "category":
+    if filters.category_id is not None and "category" not in exclude:
         conditions.append(
             DOCS.c.product_id.in_(
                 select(CATEGORIES.c.product_id).where(CATEGORIES.c.category_id == filters.category_id)
@@ -290,16 +350,16 @@ def _filter_conditions(
         )
     if filters.shop_id is not None:
         conditions.append(DOCS.c.shop_id == filters.shop_id)
-    if filters.brand_ids and exclude != "brand":
+    if filters.brand_ids and "brand" not in exclude:
         conditions.append(DOCS.c.brand_id.in_(filters.brand_ids))
-    if exclude != "price":
+    if "price" not in exclude:
         if filters.price_min_fen is not None:
             conditions.append(DOCS.c.price_min_fen >= filters.price_min_fen)
         if filters.price_max_fen is not None:
             conditions.append(DOCS.c.price_min_fen <= filters.price_max_fen)
     if filters.in_stock:
         conditions.append(DOCS.c.in_stock.is_(True))
-    if filters.specs and exclude != "spec":
+    if filters.specs and "spec" not in exclude:
         by_name: dict[str, list[str]] = {}
         for name, value in filters.specs:
             by_name.setdefault(name, []).append(value)
@@ -339,6 +399,10 @@ class SqlSearchEngine(ABC):
     ) -> tuple[FromClause, ColumnElement[float], list[ColumnElement[bool]]]:
         """The matching documents: a FROM, their text score (higher is better) and any
         conditions still needed to keep only the matches."""
+
+    @abstractmethod
+    def title_match(self, clause: ParsedQuery) -> ColumnElement[bool]:
+        """A condition on ``search_documents``: the title holds this one-clause query as whole words."""
 
     async def prepare(self, uow: UnitOfWork, fuzzy: bool) -> None:  # noqa: B027 (a hook; most engines need none)
         """Per-transaction set-up before a search; nothing by default."""
@@ -418,14 +482,31 @@ class SqlSearchEngine(ABC):
     def _scored(
         self, request: SearchRequest
     ) -> tuple[FromClause, ColumnElement[float], list[ColumnElement[bool]]]:
+        """The FROM, the relevance and the conditions still needed to keep only the matches.
+
+        With words, relevance = (query words found whole in the title) + x / (1 + x), where
+        x = text score × quality: every title word found counts more than any text score or
+        popularity can (x / (1 + x) stays below 1), so a product whose title holds the words
+        comes before one that matches only in its category names, brand, specs or characters,
+        however well that one sells; popularity orders products that match alike.
+        """
         if request.query is None:
             return DOCS, DOCS.c.quality, []
+        if request.sort != "relevance":  # ordered by a column: matching is all it takes
+            return DOCS, DOCS.c.quality, [self.match(request.query, request.fuzzy)]
         source, text_score, conditions = self.ranked(request.query, request.fuzzy)
-        return source, text_score * DOCS.c.quality, conditions
+        blended = text_score * DOCS.c.quality
+        score: ColumnElement[float] = blended / (blended + 1.0)
+        if not request.fuzzy:
+            for clause in title_clauses(request.query):
+                score = score + case((self.title_match(clause), 1.0), else_=0.0)
+        return source, score, conditions
 
-    def _conditions(self, request: SearchRequest, *, exclude: str = "") -> list[ColumnElement[bool]]:
-        # Facet counts skip the visibility re-check: only visible products are indexed, and
-        # the check would force reading every row where an index alone can answer.
+    def _conditions(
+        self, request: SearchRequest, *, exclude: Collection[str] = ()
+    ) -> list[ColumnElement[bool]]:
+        # Counts skip the visibility re-check: only visible products are indexed, and the
+        # check would force reading every row where an index alone can answer.
         conditions = _filter_conditions(request.filters, exclude=exclude, guard=False)
         if request.query is not None:
             conditions.append(self.match(request.query, request.fuzzy))
@@ -433,7 +514,7 @@ class SqlSearchEngine(ABC):
 
     async def search(self, uow: UnitOfWork, request: SearchRequest) -> SearchOutcome:
         if request.query is not None and request.query.is_empty:
-            return SearchOutcome(hits=[], next_key=None, facets=_empty_facets() if request.facets else None)
+            return SearchOutcome(hits=[], next_key=None)
         await self.prepare(uow, request.fuzzy)
         source, score, matching = self._scored(request)
         inner = (
@@ -453,68 +534,47 @@ class SqlSearchEngine(ABC):
         if len(rows) > request.limit and hits:
             last = hits[-1]
             next_key = (getattr(last, keys[0][0]), last.product_id)
-        facets = await self._facets(uow, request) if request.facets else None
-        return SearchOutcome(hits=hits, next_key=next_key, facets=facets)
+        return SearchOutcome(hits=hits, next_key=next_key)
 
-    async def _facets(self, uow: UnitOfWork, request: SearchRequest) -> dict[str, Any]:
-        count = func.count().label("count")
-        leaves = await uow.session.execute(
-            select(DOCS.c.category_path, DOCS.c.category_names, count)
-            .where(*self._conditions(request, exclude="category"))
-            .group_by(DOCS.c.category_path, DOCS.c.category_names)
-        )
-        brands = await uow.session.execute(
-            select(DOCS.c.brand_id, DOCS.c.brand_name, count)
-            .where(*self._conditions(request, exclude="brand"), DOCS.c.brand_id.is_not(None))
-            .group_by(DOCS.c.brand_id, DOCS.c.brand_name)
-            .order_by(count.desc(), DOCS.c.brand_id)
-            .limit(BRAND_FACETS)
-        )
-        bucket_sums = [
-            func.coalesce(
-                func.sum(
-                    case(
-                        (
-                            and_(
-                                DOCS.c.price_min_fen >= low,
-                                DOCS.c.price_min_fen < high if high is not None else literal(True),
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-                0,
-            )
-            for low, high in PRICE_BUCKETS
-        ]
-        prices = (
-            await uow.session.execute(select(*bucket_sums).where(*self._conditions(request, exclude="price")))
-        ).one()
-        spec_groups: dict[str, list[dict[str, Any]]] = {}
+    async def count(self, uow: UnitOfWork, request: SearchRequest, *, cap: int) -> int:
+        if request.query is not None and request.query.is_empty:
+            return 0
+        await self.prepare(uow, request.fuzzy)
+        matching = select(DOCS.c.product_id).where(*self._conditions(request)).limit(cap + 1).subquery()
+        return int(await uow.session.scalar(select(func.count()).select_from(matching)) or 0)
+
+    async def facets(self, uow: UnitOfWork, request: SearchRequest) -> FacetCounts:
+        """Categories, brands and price ranges in one grouped pass over the matches (each facet
+        ignores its own filter), spec values in a second query once words or a category
+        narrow the results."""
+        if request.query is not None and request.query.is_empty:
+            return FacetCounts(_empty_facets(), 0)
+        await self.prepare(uow, request.fuzzy)
+        counts = _FacetTally(request.filters)
+        rows = await uow.session.execute(counts.query(self._conditions(request, exclude=FACET_FILTERS)))
+        counts.add(rows.all())
+        facets = counts.facets()
+        facets["specs"] = await self._spec_facets(uow, request)
+        return FacetCounts(facets, counts.matching)
+
+    async def _spec_facets(self, uow: UnitOfWork, request: SearchRequest) -> list[dict[str, Any]]:
         # Spec values mean something within a kind of product: counted once the results are
         # narrowed by words or by a category (across the whole catalog they are noise).
-        if request.query is not None or request.filters.category_id is not None:
-            specs = await uow.session.execute(
-                select(SPECS.c.name, SPECS.c.value, count)
-                .select_from(SPECS.join(DOCS, DOCS.c.product_id == SPECS.c.product_id))
-                .where(*self._conditions(request, exclude="spec"))
-                .group_by(SPECS.c.name, SPECS.c.value)
-                .order_by(count.desc(), SPECS.c.name, SPECS.c.value)
-                .limit(SPEC_FACETS)
-            )
-            for name, value, n in specs.all():
-                spec_groups.setdefault(name, []).append({"value": value, "count": int(n)})
-        return {
-            "categories": _category_counts(leaves.all()),
-            "brands": [{"id": bid, "name": name, "count": int(n)} for bid, name, n in brands.all()],
-            "price_ranges": [
-                {"min_fen": low, "max_fen": high, "count": int(n)}
-                for (low, high), n in zip(PRICE_BUCKETS, prices, strict=True)
-                if n
-            ],
-            "specs": [{"name": name, "values": values} for name, values in spec_groups.items()],
-        }
+        if request.query is None and request.filters.category_id is None:
+            return []
+        count = func.count().label("count")
+        specs = await uow.session.execute(
+            select(SPECS.c.name, SPECS.c.value, count)
+            .select_from(SPECS.join(DOCS, DOCS.c.product_id == SPECS.c.product_id))
+            .where(*self._conditions(request, exclude=("spec",)))
+            .group_by(SPECS.c.name, SPECS.c.value)
+            .order_by(count.desc(), SPECS.c.name, SPECS.c.value)
+            .limit(SPEC_FACETS)
+        )
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for name, value, n in specs.all():
+            groups.setdefault(name, []).append({"value": value, "count": int(n)})
+        return [{"name": name, "values": values} for name, values in groups.items()]
 
     async def suggest(self, uow: UnitOfWork, query: ParsedQuery, limit: int) -> list[tuple[str, str]]:
         if query.is_empty:
@@ -528,6 +588,90 @@ class SqlSearchEngine(ABC):
             .limit(limit)
         )
         return [(pid, title) for pid, title in rows.all()]
+
+
+def _price_bucket() -> ColumnElement[int]:
+    """The index of the price range a document falls in (PRICE_BUCKETS)."""
+    whens = [
+        (DOCS.c.price_min_fen < high, number)
+        for number, (_, high) in enumerate(PRICE_BUCKETS)
+        if high is not None
+    ]
+    return case(*whens, else_=len(PRICE_BUCKETS) - 1)
+
+
+class _FacetTally:
+    """One grouped pass for three facets that each ignore their own filter.
+
+    The pass keeps every filter except category, brand and price; for those it groups by
+    whether each row passes them (only the ones in use), so each facet can add up the rows
+    that pass the other two, and the rows that pass all three are the matches.
+    """
+
+    def __init__(self, filters: Filters) -> None:
+        self.flags: dict[str, ColumnElement[bool]] = {}
+        if filters.category_id is not None:
+            below = f"/{filters.category_id}/"
+            self.flags["category"] = DOCS.c.category_path.contains(below, autoescape=True)
+        if filters.brand_ids:
+            self.flags["brand"] = DOCS.c.brand_id.in_(filters.brand_ids)
+        price = [
+            condition
+            for condition in (
+                DOCS.c.price_min_fen >= filters.price_min_fen if filters.price_min_fen is not None else None,
+                DOCS.c.price_min_fen <= filters.price_max_fen if filters.price_max_fen is not None else None,
+            )
+            if condition is not None
+        ]
+        if price:
+            self.flags["price"] = and_(*price)
+        self.leaves: dict[tuple[str, str], int] = {}
+        self.brands: dict[tuple[str, str], int] = {}
+        self.buckets = [0] * len(PRICE_BUCKETS)
+        self.matching = 0
+
+    def query(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+        passes = [case((flag, 1), else_=0).label(f"{name}_ok") for name, flag in self.flags.items()]
+        keys = [
+            DOCS.c.category_path,
+            DOCS.c.category_names,
+            DOCS.c.brand_id,
+            DOCS.c.brand_name,
+            _price_bucket().label("bucket"),
+            *passes,
+        ]
+        query = select(*keys, func.count().label("count")).where(*conditions)
+        if len(passes) >= 2:  # a row failing two of them counts in no facet
+            query = query.where(sum(passes[1:], passes[0]) >= len(passes) - 1)
+        return query.group_by(*keys)
+
+    def add(self, rows: Sequence[Any]) -> None:
+        names = list(self.flags)
+        for path, category_names, brand_id, brand_name, bucket, *passed_and_count in rows:
+            *passed, n = passed_and_count
+            failed = {name for name, ok in zip(names, passed, strict=True) if not ok}
+            if not failed:
+                self.matching += int(n)
+            if not failed - {"category"}:
+                key = (path, category_names)
+                self.leaves[key] = self.leaves.get(key, 0) + int(n)
+            if not failed - {"brand"} and brand_id is not None:
+                self.brands[(brand_id, brand_name)] = self.brands.get((brand_id, brand_name), 0) + int(n)
+            if not failed - {"price"}:
+                self.buckets[int(bucket)] += int(n)
+
+    def facets(self) -> dict[str, Any]:
+        brands = sorted(self.brands.items(), key=lambda item: (-item[1], item[0][0]))[:BRAND_FACETS]
+        return {
+            "categories": _category_counts([(path, names, n) for (path, names), n in self.leaves.items()]),
+            "brands": [{"id": bid, "name": name, "count": n} for (bid, name), n in brands],
+            "price_ranges": [
+                {"min_fen": low, "max_fen": high, "count": n}
+                for (low, high), n in zip(PRICE_BUCKETS, self.buckets, strict=True)
+                if n
+            ],
+            "specs": [],
+        }
 
 
 def _category_counts(leaves: Sequence[Any]) -> list[dict[str, Any]]:
@@ -581,6 +725,16 @@ class SqliteFtsEngine(SqlSearchEngine):
         )
         return DOCS.join(matches, matches.c.doc_no == DOCS.c.doc_no), -matches.c.rank, []
 
+    def title_match(self, clause: ParsedQuery) -> ColumnElement[bool]:
+        title_words = fts5_query(clause, column="title_tokens")
+        words: BindParameter[str] = bindparam("fts_title", title_words, unique=True)
+        titles = (
+            text("SELECT rowid FROM search_fts WHERE search_fts MATCH :fts_title")
+            .bindparams(words)
+            .columns(rowid=BigInteger())
+        )
+        return DOCS.c.doc_no.in_(titles)
+
 
 class PostgresEngine(SqlSearchEngine):
     """PostgreSQL ``tsvector`` (``simple`` lexemes, GIN) ranked by ``ts_rank``; pg_trgm for typos."""
@@ -604,6 +758,12 @@ class PostgresEngine(SqlSearchEngine):
         else:
             score = func.ts_rank(self._tsv, cast(literal(tsquery(query)), postgresql.TSQUERY), type_=Float)
         return DOCS, score, [self.match(query, fuzzy)]
+
+    def title_match(self, clause: ParsedQuery) -> ColumnElement[bool]:
+        # The title's own lexemes, built for the rows already matched: ``tsv`` holds no
+        # positions, and weights live on positions, so a weight-A query cannot tell them apart.
+        title = func.array_to_tsvector(func.string_to_array(DOCS.c.title_tokens, " "))
+        return title.bool_op("@@")(cast(literal(tsquery(clause)), postgresql.TSQUERY))
 
     async def prepare(self, uow: UnitOfWork, fuzzy: bool) -> None:
         if fuzzy:  # `<%` uses this threshold; `true`: for this transaction only

@@ -68,6 +68,8 @@ class FacetsOut(BaseModel):
 class ProductSearchOut(BaseModel):
     items: list[ProductHitOut]
     next_cursor: str | None
+    total: int = Field(description="Matching products, counted up to 10 000")
+    total_is_exact: bool = Field(description="false: there are more than `total` (show 10 000+)")
     facets: FacetsOut | None = Field(default=None, description="With facets=true")
 
 

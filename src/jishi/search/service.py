@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import delete, func, or_, select
 
 from jishi.accounts.service import Principal
+from jishi.core.cache import cached
 from jishi.core.context import AppContext
 from jishi.core.db import Database, UnitOfWork
 from jishi.core.errors import AppError, NotFound, invalid_field
@@ -84,12 +85,14 @@ class ProductHit:
 
 @dataclass
 class SearchPage:
+    """One page of hits as cached: without main images (not part of the index)."""
+
     items: list[ProductHit]
     next_cursor: str | None
-    facets: dict[str, Any] | None = None
+    fuzzy: bool = False  # found by typo-tolerant matching (then its counts are too)
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+        return _dumps(asdict(self))
 
     @classmethod
     def from_json(cls, raw: bytes) -> SearchPage:
@@ -97,8 +100,12 @@ class SearchPage:
         return cls(
             items=[ProductHit(**item) for item in data["items"]],
             next_cursor=data["next_cursor"],
-            facets=data["facets"],
+            fuzzy=data["fuzzy"],
         )
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _check(params: SearchParams) -> None:
@@ -114,9 +121,15 @@ def _check(params: SearchParams) -> None:
         )
 
 
-def _cache_key(generation: int, cleaned: str, params: SearchParams) -> str:
+def _digest(material: dict[str, Any]) -> str:
+    raw = json.dumps(material, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.sha256(raw).hexdigest()[:40]
+
+
+def _matching_material(cleaned: str, params: SearchParams) -> dict[str, Any]:
+    """What decides which documents match (not their order or the page)."""
     f = params.filters
-    material = {
+    return {
         "q": cleaned,
         "blank": params.q is None or not params.q.strip(),
         "f": [
@@ -128,13 +141,7 @@ def _cache_key(generation: int, cleaned: str, params: SearchParams) -> str:
             f.in_stock,
             sorted(set(f.specs)),
         ],
-        "s": params.sort,
-        "l": params.limit,
-        "c": params.cursor,
-        "x": params.facets,
     }
-    digest = hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    return f"search:page:{generation}:{digest[:40]}"
 
 
 def _encode_after(sort: str, key: Any, product_id: str, fuzzy: bool) -> str:
@@ -192,89 +199,127 @@ def _item(hit: Hit, query: text.ParsedQuery | None) -> ProductHit:
     )
 
 
-async def search_products(
-    uow: UnitOfWork, ctx: AppContext, params: SearchParams, *, client: str = ""
-) -> bytes:
+async def search_products(ctx: AppContext, params: SearchParams, *, client: str = "") -> bytes:
     """Buyers' product search (``GET /products``) as the answer's JSON bytes: only products
     on sale in active shops. A page shown within the last second is served as it was,
-    with no database read and no re-serialising."""
+    with no database read and no re-serialising (and a popular one is rebuilt before then,
+    in the background)."""
     _check(params)
     cleaned = text.clean_query(params.q or "")
-    generation, synonyms_version = await current_state(uow)
-    key = _cache_key(generation, cleaned, params)
-    shown = await ctx.cache.get(f"{key}:shown")
-    if shown is None:
-
-        async def build() -> bytes:
-            cached = await ctx.cache.get(key)
-            if cached is not None:
-                page = SearchPage.from_json(cached)
-            else:
-                page = await _search(uow, params, synonyms_version)
-                await ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
-            body = (await _with_images(uow, ctx, page)).to_json()
-            await ctx.cache.set(f"{key}:shown", body, IMAGES_CACHE_SECONDS)
-            return body
-
-        shown = await ctx.single_flight.run(f"{key}:shown", build)
+    generation, synonyms_version = await current_state(ctx.database)
+    lookup = _Lookup(ctx, params, cleaned, generation, synonyms_version)
+    shown = await cached(ctx.cache, ctx.single_flight, lookup.shown_key, IMAGES_CACHE_SECONDS, lookup.show)
     if cleaned and params.cursor is None and not shown.startswith(b'{"items":[]'):
-        await _remember_query(ctx, uow.database, cleaned, client)
+        await _remember_query(ctx, ctx.database, cleaned, client)
     return shown
 
 
 IMAGES_CACHE_SECONDS = 1.0
+TOTAL_CAP = 10_000  # matches are counted up to here; beyond, the total says "10 000 or more"
 
 
-async def _with_images(uow: UnitOfWork, ctx: AppContext, page: SearchPage) -> SearchPage:
-    """Main-image URLs are added to the cached page (one query) and the result is kept
-    only a second, so a new picture shows within a second without invalidating the
-    index's result pages."""
+@dataclass
+class _Lookup:
+    """One search as the cache sees it: the page of hits (per sort, size and cursor), the count
+    and the facets (per query and filters, so every sort and page shares them), each cached
+    under the index generation for PAGE_CACHE_SECONDS; and the answer as shown, with main
+    images, for IMAGES_CACHE_SECONDS."""
+
+    ctx: AppContext
+    params: SearchParams
+    cleaned: str
+    generation: int
+    synonyms_version: int
+    _query: text.ParsedQuery | None = None
+
+    def key(self, part: str, **page: Any) -> str:
+        material = {**_matching_material(self.cleaned, self.params), **page}
+        return f"search:{part}:{self.generation}:{_digest(material)}"
+
+    @property
+    def shown_key(self) -> str:
+        p = self.params
+        return self.key("shown", s=p.sort, l=p.limit, c=p.cursor, x=p.facets)
+
+    async def show(self) -> bytes:
+        async with self.ctx.database.uow() as uow:
+            page = await self._page(uow)
+            facets = await self._facets(uow, page.fuzzy) if self.params.facets else None
+            total = await self._total(uow, page.fuzzy)
+            images = await _main_images(uow, self.ctx, [item.id for item in page.items])
+        items = [replace(item, image_url=images.get(item.id)) for item in page.items]
+        body = {
+            "items": [asdict(item) for item in items],
+            "next_cursor": page.next_cursor,
+            "total": min(total, TOTAL_CAP),
+            "total_is_exact": total <= TOTAL_CAP,
+            "facets": facets,
+        }
+        return _dumps(body)
+
+    async def _parsed(self, uow: UnitOfWork) -> text.ParsedQuery | None:
+        if self._query is None and self.params.q is not None and self.params.q.strip():
+            await text.ready()
+            self._query = text.parse_query(self.params.q, await _synonyms(uow, self.synonyms_version))
+        return self._query
+
+    async def _request(self, uow: UnitOfWork, *, after: tuple[Any, str] | None, fuzzy: bool) -> SearchRequest:
+        p = self.params
+        query = await self._parsed(uow)
+        return SearchRequest(query, p.filters, p.sort, p.limit, after=after, fuzzy=fuzzy)
+
+    async def _page(self, uow: UnitOfWork) -> SearchPage:
+        key = self.key("hits", s=self.params.sort, l=self.params.limit, c=self.params.cursor)
+        cached = await self.ctx.cache.get(key)
+        if cached is not None:
+            return SearchPage.from_json(cached)
+        after, fuzzy = _decode_after(self.params.cursor, self.params.sort)
+        engine = engine_for(uow.database.dialect)
+        request = await self._request(uow, after=after, fuzzy=fuzzy)
+        outcome = await engine.search(uow, request)
+        query = request.query
+        if not outcome.hits and engine.supports_fuzzy and query and not query.is_empty and not after:
+            # Nothing matched word for word: try typo-tolerant matching of the title.
+            request = replace(request, fuzzy=True)
+            outcome = await engine.search(uow, request)
+        next_cursor = None
+        if outcome.next_key is not None:
+            next_cursor = _encode_after(self.params.sort, *outcome.next_key, request.fuzzy)
+        page = SearchPage([_item(hit, query) for hit in outcome.hits], next_cursor, request.fuzzy)
+        await self.ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
+        return page
+
+    async def _facets(self, uow: UnitOfWork, fuzzy: bool) -> dict[str, Any]:
+        key = self.key("facets", fuzzy=fuzzy)
+        cached = await self.ctx.cache.get(key)
+        if cached is not None:
+            facets: dict[str, Any] = json.loads(cached)
+            return facets
+        engine = engine_for(uow.database.dialect)
+        counted = await engine.facets(uow, await self._request(uow, after=None, fuzzy=fuzzy))
+        await self.ctx.cache.set(key, _dumps(counted.facets), PAGE_CACHE_SECONDS)
+        await self.ctx.cache.set(self.key("count", fuzzy=fuzzy), _dumps(counted.matching), PAGE_CACHE_SECONDS)
+        return counted.facets
+
+    async def _total(self, uow: UnitOfWork, fuzzy: bool) -> int:
+        key = self.key("count", fuzzy=fuzzy)
+        cached = await self.ctx.cache.get(key)
+        if cached is not None:
+            return int(json.loads(cached))
+        engine = engine_for(uow.database.dialect)
+        total = await engine.count(uow, await self._request(uow, after=None, fuzzy=fuzzy), cap=TOTAL_CAP)
+        await self.ctx.cache.set(key, _dumps(total), PAGE_CACHE_SECONDS)
+        return total
+
+
+async def _main_images(uow: UnitOfWork, ctx: AppContext, product_ids: list[str]) -> dict[str, str | None]:
+    """Main-image URLs of the hits (one query). They are not part of the index, so the answer
+    that carries them is kept only a second: a new picture shows within a second without
+    invalidating the index's cached pages."""
     from jishi.catalog import media_service
 
-    images = await media_service.main_image_urls(uow, ctx.storage, [item.id for item in page.items])
-    if not images:
-        return page
-    items = [
-        replace(item, image_url=images[item.id].get("medium")) if item.id in images else item
-        for item in page.items
-    ]
-    return replace(page, items=items)
-
-
-async def _search(uow: UnitOfWork, params: SearchParams, synonyms_version: int) -> SearchPage:
-    after, fuzzy = _decode_after(params.cursor, params.sort)
-    query = None
-    if params.q is not None and params.q.strip():
-        await text.ready()
-        query = text.parse_query(params.q, await _synonyms(uow, synonyms_version))
-    engine = engine_for(uow.database.dialect)
-    request = SearchRequest(
-        query=query,
-        filters=params.filters,
-        sort=params.sort,
-        limit=params.limit,
-        after=after,
-        fuzzy=fuzzy,
-        facets=params.facets,
-    )
-    outcome = await engine.search(uow, request)
-    if (
-        not outcome.hits
-        and engine.supports_fuzzy
-        and query is not None
-        and not query.is_empty
-        and after is None
-        and not fuzzy
-    ):
-        # Nothing matched word for word: try typo-tolerant matching of the title.
-        request = replace(request, fuzzy=True)
-        outcome = await engine.search(uow, request)
-    next_cursor = None
-    if outcome.next_key is not None:
-        next_cursor = _encode_after(params.sort, outcome.next_key[0], outcome.next_key[1], request.fuzzy)
-    return SearchPage(
-        items=[_item(hit, query) for hit in outcome.hits], next_cursor=next_cursor, facets=outcome.facets
-    )
+    images = await media_service.main_image_urls(uow, ctx.storage, product_ids)
+    return {product_id: urls.get("medium") for product_id, urls in images.items()}
 
 
 # ---- synonyms (同义词) -----------------------------------------------------------------------

@@ -76,9 +76,15 @@ def is_ready() -> bool:
 
 
 async def ready() -> None:
-    """Load jieba in a worker thread, so the first search does not stall the event loop."""
+    """Load jieba and the pinyin tables in a worker thread, so the first search does not stall
+    the event loop (highlighting spells title words in pinyin)."""
     if _jieba is None:
-        await asyncio.to_thread(_tokenizer)
+        await asyncio.to_thread(_load_tables)
+
+
+def _load_tables() -> None:
+    _tokenizer()
+    pinyin_of("拼音")  # pypinyin reads its phrase tables on first use
 
 
 # ---- normalisation ---------------------------------------------------------------------------
@@ -375,8 +381,21 @@ def prefix_query(raw: str) -> ParsedQuery:
     return ParsedQuery(text=cleaned, clauses=tuple(clauses))
 
 
-def fts5_query(query: ParsedQuery) -> str:
-    """The query in SQLite FTS5 syntax. Tokens hold only letters and digits, and are quoted."""
+def title_clauses(query: ParsedQuery) -> list[ParsedQuery]:
+    """Each clause of the query as whole words a title may hold, for ranking: alternatives made
+    of single characters are left out (a character inside a longer word is no word match), and
+    so are clauses left with no alternative."""
+    out = []
+    for clause in query.clauses:
+        words = tuple(alt for alt in clause.alternatives if not any(t.chars_only for t in alt))
+        if words:
+            out.append(ParsedQuery(text=query.text, clauses=(Clause(words),)))
+    return out
+
+
+def fts5_query(query: ParsedQuery, *, column: str = "") -> str:
+    """The query in SQLite FTS5 syntax, over every column or only ``column``. Tokens hold only
+    letters and digits, and are quoted."""
 
     def term(t: Term) -> str:
         quoted = '"' + t.text.replace('"', '""') + '"'
@@ -384,10 +403,11 @@ def fts5_query(query: ParsedQuery) -> str:
             return f"chars : {quoted}"
         return quoted + ("*" if t.prefix else "")
 
-    return " AND ".join(
+    expression = " AND ".join(
         "(" + " OR ".join("(" + " AND ".join(term(t) for t in alt) + ")" for alt in c.alternatives) + ")"
         for c in query.clauses
     )
+    return f"{column} : ({expression})" if column else expression
 
 
 def tsquery(query: ParsedQuery) -> str:

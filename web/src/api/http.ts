@@ -34,6 +34,8 @@ export interface Problem {
   request_id?: string
 }
 
+const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'code', 'detail', 'errors', 'request_id', 'instance'])
+
 /** Codes the client itself uses when the server gave no problem document. */
 export const NETWORK_ERROR = 'network_error'
 export const HTTP_ERROR = 'http_error'
@@ -44,8 +46,10 @@ export class ApiError extends Error {
   readonly detail: string
   readonly fieldErrors: FieldError[]
   readonly requestId: string | undefined
+  /** Members the problem carries beyond the standard ones (e.g. `sku_id` of a short item). */
+  readonly extensions: Readonly<Record<string, unknown>>
 
-  constructor(problem: Problem) {
+  constructor(problem: Problem, extensions: Record<string, unknown> = {}) {
     super(problem.detail || problem.code)
     this.name = 'ApiError'
     this.status = problem.status
@@ -53,6 +57,13 @@ export class ApiError extends Error {
     this.detail = problem.detail
     this.fieldErrors = problem.errors ?? []
     this.requestId = problem.request_id
+    this.extensions = extensions
+  }
+
+  /** A text extension member, e.g. `error.extension('sku_id')`. */
+  extension(name: string): string | undefined {
+    const value = this.extensions[name]
+    return typeof value === 'string' ? value : undefined
   }
 
   /** The first message the server gave for `field` (e.g. `email`, `skus[0].price_fen`). */
@@ -116,6 +127,8 @@ export interface RequestOptions {
   query?: Query
   body?: unknown
   signal?: AbortSignal
+  /** Extra request headers (e.g. `Idempotency-Key`). */
+  headers?: Record<string, string>
 }
 
 /** Auth endpoints never trigger the refresh-and-retry dance (it would loop or make no sense). */
@@ -125,7 +138,7 @@ function isAuthPath(path: string): boolean {
 
 async function send(path: string, options: RequestOptions, accept = 'application/json'): Promise<Response> {
   const method = options.method ?? 'GET'
-  const headers = new Headers({ Accept: accept, 'Accept-Language': config.getLocale() })
+  const headers = new Headers({ ...options.headers, Accept: accept, 'Accept-Language': config.getLocale() })
   if (options.body !== undefined) headers.set('Content-Type', 'application/json')
   if (isUnsafe(method)) {
     const token = readCookie(CSRF_COOKIE)
@@ -161,12 +174,16 @@ export async function toApiError(response: Response): Promise<ApiError> {
     body = null
   }
   if (isProblem(body)) {
-    return new ApiError({
-      ...body,
-      status: typeof body.status === 'number' ? body.status : response.status,
-      detail: typeof body.detail === 'string' ? body.detail : '',
-      errors: Array.isArray(body.errors) ? body.errors : [],
-    })
+    const extensions = Object.fromEntries(Object.entries(body).filter(([key]) => !PROBLEM_MEMBERS.has(key)))
+    return new ApiError(
+      {
+        ...body,
+        status: typeof body.status === 'number' ? body.status : response.status,
+        detail: typeof body.detail === 'string' ? body.detail : '',
+        errors: Array.isArray(body.errors) ? body.errors : [],
+      },
+      extensions,
+    )
   }
   return new ApiError({ status: response.status, code: HTTP_ERROR, detail: '' })
 }
@@ -316,7 +333,8 @@ export async function upload<T>(path: string, file: File | Blob, options: Upload
 export const http = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) =>
     request<T>(path, { method: 'GET', query, signal }),
-  post: <T>(path: string, body?: unknown) => request<T>(path, { method: 'POST', body }),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    request<T>(path, { method: 'POST', body, headers }),
   patch: <T>(path: string, body: unknown) => request<T>(path, { method: 'PATCH', body }),
   put: <T>(path: string, body: unknown) => request<T>(path, { method: 'PUT', body }),
   delete: <T = void>(path: string) => request<T>(path, { method: 'DELETE' }),

@@ -845,7 +845,9 @@ export interface paths {
          * Search Products
          * @description Search the products buyers can see (on sale, in active shops).
          *
-         *     Relevance blends text relevance with sales and rating; the other sorts break ties by id.
+         *     Relevance puts products whose titles hold the query's words first, then blends text
+         *     relevance with sales and rating; the other sorts break ties by id. `total` counts the
+         *     matches up to 10 000 (`total_is_exact` is false beyond: show "10 000+").
          */
         get: operations["search_products_api_v1_products_get"];
         put?: never;
@@ -2838,6 +2840,16 @@ export interface components {
             items: components["schemas"]["ProductHitOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+            /**
+             * Total
+             * @description Matching products, counted up to 10 000
+             */
+            total: number;
+            /**
+             * Total Is Exact
+             * @description false: there are more than `total` (show 10 000+)
+             */
+            total_is_exact: boolean;
         };
         /** ProductSpecIn */
         ProductSpecIn: {

@@ -16,6 +16,9 @@ export function useProductList(params: () => ProductSearchParams | null, pageSiz
   const items = ref<ProductHit[]>([])
   const facets = shallowRef<SearchFacets | null>(null)
   const nextCursor = ref<string | null>(null)
+  /** Matching products, counted by the API up to a cap; `totalIsExact` is false beyond it. */
+  const total = ref<number | null>(null)
+  const totalIsExact = ref(true)
   const loading = ref(false)
   const loadingMore = ref(false)
   const error = ref('')
@@ -30,12 +33,15 @@ export function useProductList(params: () => ProductSearchParams | null, pageSiz
     loading.value = true
     error.value = ''
     items.value = []
+    total.value = null
     try {
       const page = await searchApi.products({ ...current, limit: pageSize, cursor: null }, mine.signal)
       if (mine.signal.aborted) return
       items.value = page.items
       facets.value = page.facets ?? null
       nextCursor.value = page.next_cursor ?? null
+      total.value = page.total
+      totalIsExact.value = page.total_is_exact
     } catch (e) {
       if (mine.signal.aborted) return
       facets.value = null
@@ -67,5 +73,5 @@ export function useProductList(params: () => ProductSearchParams | null, pageSiz
   watch(() => JSON.stringify(params()), load, { immediate: true })
   onBeforeUnmount(() => controller?.abort())
 
-  return { items, facets, nextCursor, loading, loadingMore, error, load, loadMore }
+  return { items, facets, nextCursor, total, totalIsExact, loading, loadingMore, error, load, loadMore }
 }

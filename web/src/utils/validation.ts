@@ -15,6 +15,10 @@ export const LIMITS = {
   recipientMax: 50,
   regionMax: 50,
   addressDetailMax: 200,
+  phoneMax: 20,
+  orderNoteMax: 200,
+  trackingMin: 4,
+  trackingMax: 40,
 } as const
 
 /** A failed check: an i18n key under `validation.` and its parameters. */
@@ -27,6 +31,7 @@ export interface Issue {
     | 'passwordHasEmailName'
     | 'maxLength'
     | 'phone'
+    | 'trackingNo'
   params?: Record<string, number>
 }
 
@@ -79,6 +84,15 @@ export const phone: Check = (value) => {
   const v = value.trim()
   if (v === '') return null
   return PHONE.test(v) ? null : { key: 'phone' }
+}
+
+const TRACKING_NO = new RegExp(`^[A-Za-z0-9-]{${LIMITS.trackingMin},${LIMITS.trackingMax}}$`)
+
+/** A carrier's tracking number (运单号): letters, digits and dashes. */
+export const trackingNo: Check = (value) => {
+  const v = value.trim()
+  if (v === '') return null
+  return TRACKING_NO.test(v) ? null : { key: 'trackingNo', params: { min: LIMITS.trackingMin, max: LIMITS.trackingMax } }
 }
 
 /** Run checks in order; the first failure wins. */
