@@ -43,12 +43,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     if not (ROOT / "web" / "dist" / "index.html").exists():
         pytest.fail("web/dist is missing: build the web app first (make web)")
     var = tmp_path_factory.mktemp("e2e-var")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "JISHI_VAR_DIR": str(var),
         "JISHI_WEB_DIST": str(ROOT / "web" / "dist"),
         "JISHI_ENV": "test",
         "JISHI_LOG_LEVEL": "WARNING",
+        # Its own address: the sandbox payment gateway sends the browser back there.
+        "JISHI_PUBLIC_BASE_URL": url,
     }
     for name in ("JISHI_DATABASE_URL", "JISHI_REDIS_URL", "JISHI_SECRET_KEY"):
         env.pop(name, None)
@@ -60,12 +64,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         capture_output=True,
     )
     subprocess.run([_jishi(), "demo"], env=env, check=True, capture_output=True)  # a catalog to browse
-    port = _free_port()
     log = (var / "server.log").open("w")
     server = subprocess.Popen(
         [_jishi(), "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, server)
         yield LiveServer(url, ADMIN_EMAIL, ADMIN_PASSWORD)

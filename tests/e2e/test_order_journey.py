@@ -5,24 +5,18 @@ the sandbox gateway's own page and comes back to the result page; each shop owne
 merchant console; the buyer confirms receipt of both orders and reads the timeline. Runs in
 headless Chromium against a real server, and saves a screenshot of every step under
 test-output/e2e/.
-
-The gateway page lives at the server's public address, so this module runs its own server
-with ``JISHI_PUBLIC_BASE_URL`` set to the port it listens on.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import ROOT, LiveServer, _free_port, _jishi, _wait_ready
+from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -40,39 +34,6 @@ ADDRESS = {
     "address-district": "西湖区",
     "address-detail": "文三路 398 号 5 幢 1201",
 }
-
-
-@pytest.fixture(scope="module")
-def order_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A demo server whose public address is its own (the sandbox gateway sends the browser there)."""
-    if not (ROOT / "web" / "dist" / "index.html").exists():
-        pytest.fail("web/dist is missing: build the web app first (make web)")
-    var = tmp_path_factory.mktemp("e2e-orders-var")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "JISHI_VAR_DIR": str(var),
-        "JISHI_WEB_DIST": str(ROOT / "web" / "dist"),
-        "JISHI_ENV": "test",
-        "JISHI_LOG_LEVEL": "WARNING",
-        "JISHI_PUBLIC_BASE_URL": url,
-    }
-    for name in ("JISHI_DATABASE_URL", "JISHI_REDIS_URL", "JISHI_SECRET_KEY"):
-        env.pop(name, None)
-    subprocess.run([_jishi(), "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([_jishi(), "demo"], env=env, check=True, capture_output=True)
-    log = (var / "server.log").open("w")
-    server = subprocess.Popen(
-        [_jishi(), "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        _wait_ready(url, server)
-        yield LiveServer(url, "", "")
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-        log.close()
 
 
 def _login(page: Any, server: LiveServer, email: str) -> None:
@@ -161,9 +122,9 @@ def _ship_in_console(browser: Any, server: LiveServer, owner: str, order_no: str
 
 
 def test_two_shop_order_from_cart_to_completed(
-    browser: Any, order_server: LiveServer, screenshots: Path
+    browser: Any, demo_server: LiveServer, screenshots: Path
 ) -> None:
-    server = order_server
+    server = demo_server
     buyer = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = buyer.new_page()
     _login(page, server, BUYER)

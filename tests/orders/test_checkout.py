@@ -269,3 +269,15 @@ async def test_a_crash_inside_submit_leaves_nothing_behind(
         assert await uow.session.scalar(select(func.count()).select_from(StockReservation)) == 0
         assert await check(uow) == []
     assert (await _sku(app_ctx, market.a.sku_ids[0])).reserved == 0
+
+
+async def test_the_same_sku_twice_counts_against_the_line_limit(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    buyer, address = await new_buyer(client)
+    sku = market.a.sku_ids[0]
+    doubled = await place_order(client, buyer, address, [(sku, 600), (sku, 600)])
+    assert doubled.status_code == 422, doubled.text
+    assert doubled.json()["errors"][0]["field"] == "items[1].quantity"
+    fine = await place_order(client, buyer, address, [(sku, 2), (sku, 3)])
+    assert fine.status_code == 201 and fine.json()["orders"][0]["total_fen"] == 549900 * 5

@@ -4,7 +4,6 @@ the full rebuild, caching, and the cost of a page."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +39,22 @@ async def generation(ctx: AppContext) -> int:
 async def test_an_edit_is_indexed_as_soon_as_it_is_committed(
     client: httpx.AsyncClient, world: World, app_ctx: AppContext
 ) -> None:
-    dispatcher = OutboxDispatcher(app_ctx.database, poll_seconds=30)  # as in embedded mode
+    """The commit itself wakes the indexer: with a poll interval far longer than the test,
+    the edit can only become searchable because the commit woke the dispatcher. (How soon,
+    in milliseconds, is measured by bench/indexing.py, not asserted here.)"""
+    dispatcher = OutboxDispatcher(app_ctx.database, poll_seconds=3600)
     dispatcher.start()
     try:
         await world.factory.change(world.id("tea"), title="武夷山肉桂岩茶 250克", price_min_fen=9_900)
-        started = time.monotonic()
-        while True:
-            items = (await search(client, q="肉桂"))["items"]
-            if items:
-                break
-            # The dispatcher polls every 30 s: finding the edit well before that shows the commit
-            # itself woke it. The bound is loose because shared test machines stall (the
-            # sub-second figure is for a quiet machine, not for an assertion).
-            assert time.monotonic() - started < 5.0, "the edit was not indexed on commit"
-            await asyncio.sleep(0.02)
+
+        async def searchable() -> list[dict[str, Any]]:
+            while True:  # polls the public search, as a buyer would
+                items = (await search(client, q="肉桂"))["items"]
+                if items:
+                    return list(items)
+                await asyncio.sleep(0.02)
+
+        items = await asyncio.wait_for(searchable(), timeout=60)  # a hang guard, not a figure
         assert items[0]["id"] == world.id("tea") and items[0]["price_fen"] == 9_900
         assert (await search(client, q="大红袍"))["items"] == []
     finally:

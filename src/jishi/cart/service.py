@@ -106,7 +106,7 @@ async def add_item(
         )
         uow.session.add(item)
     else:
-        _check_quantity(item.quantity + quantity)
+        check_quantity(item.quantity + quantity)
         item.quantity += quantity
         item.selected = True
         item.updated_at = now
@@ -115,10 +115,11 @@ async def add_item(
     return item
 
 
-def _check_quantity(quantity: int) -> None:
+def check_quantity(quantity: int, field: str = "quantity") -> None:
+    """One line's quantity, once added up, stays within the per-line limit."""
     if quantity > MAX_QUANTITY:
         raise invalid_field(
-            "quantity",
+            field,
             "quantity_too_large",
             f"每件商品最多购买 {MAX_QUANTITY} 件。",
             f"At most {MAX_QUANTITY} of one item.",

@@ -105,37 +105,35 @@ async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id
 
 async def release(uow: UnitOfWork, order_id: str, *, actor_id: str | None, reason: str) -> None:
     """Give back what an order holds (cancel, timeout). Releasing twice changes nothing."""
-    held = await _claim_reservations(uow, order_id, "released")
-    moved: list[_Moved] = []
-    for sku_id, quantity in held:
-        row = (
-            await uow.session.execute(
-                update(Sku)
-                .where(Sku.id == sku_id)
-                .values(reserved=Sku.reserved - quantity)
-                .returning(*_RETURNING)
-            )
-        ).one()
-        moved.append(_moved(sku_id, row, 0, -quantity))
+    moved = await _settle_reservations(uow, order_id, "released", on_hand_moves=False)
     _record(uow, moved, "release", order_id=order_id, actor_id=actor_id, reason=reason)
     await _apply_to_products(uow, moved)
 
 
 async def deduct(uow: UnitOfWork, order_id: str, *, actor_id: str | None) -> None:
-    """The goods left the warehouse (shipped): on hand and reserved both go down."""
-    held = await _claim_reservations(uow, order_id, "deducted")
+    """The goods left the warehouse (shipped): on hand and reserved both go down, so what is
+    available does not change."""
+    moved = await _settle_reservations(uow, order_id, "deducted", on_hand_moves=True)
+    _record(uow, moved, "deduct", order_id=order_id, actor_id=actor_id, reason="")
+
+
+async def _settle_reservations(
+    uow: UnitOfWork, order_id: str, new_status: str, *, on_hand_moves: bool
+) -> list[_Moved]:
+    """End an order's held reservations: the SKUs' reserved count goes down by what each held,
+    and on hand too when the goods leave (``on_hand_moves``)."""
     moved: list[_Moved] = []
-    for sku_id, quantity in held:
+    for sku_id, quantity in await _claim_reservations(uow, order_id, new_status):
+        values = {"reserved": Sku.reserved - quantity}
+        if on_hand_moves:
+            values["stock"] = Sku.stock - quantity
         row = (
             await uow.session.execute(
-                update(Sku)
-                .where(Sku.id == sku_id)
-                .values(stock=Sku.stock - quantity, reserved=Sku.reserved - quantity)
-                .returning(*_RETURNING)
+                update(Sku).where(Sku.id == sku_id).values(values).returning(*_RETURNING)
             )
         ).one()
-        moved.append(_moved(sku_id, row, -quantity, -quantity))
-    _record(uow, moved, "deduct", order_id=order_id, actor_id=actor_id, reason="")
+        moved.append(_moved(sku_id, row, -quantity if on_hand_moves else 0, -quantity))
+    return moved
 
 
 async def _claim_reservations(uow: UnitOfWork, order_id: str, new_status: str) -> list[tuple[str, int]]:

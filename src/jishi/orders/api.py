@@ -76,19 +76,19 @@ async def my_order(order_id: str, principal: CurrentUser, uow: Uow, ctx: Ctx) ->
     return await _order_out(uow, ctx, order)
 
 
-@router.post("/orders/{order_id}/cancel", response_model=schemas.StatusOut)
+@router.post("/orders/{order_id}/cancel", response_model=schemas.OrderStatusOut)
 async def cancel(
     order_id: str, principal: CurrentUser, uow: Uow, ctx: Ctx, body: schemas.CancelIn | None = None
-) -> schemas.StatusOut:
+) -> schemas.OrderStatusOut:
     """Cancel before paying; the stock goes back at once."""
     order = await service.cancel(uow, ctx, principal.user_id, order_id, body.reason if body else "")
-    return schemas.StatusOut(id=order.id, status="cancelled")
+    return schemas.OrderStatusOut(id=order.id, status="cancelled")
 
 
-@router.post("/orders/{order_id}/confirm-receipt", response_model=schemas.StatusOut)
-async def confirm_receipt(order_id: str, principal: CurrentUser, uow: Uow) -> schemas.StatusOut:
+@router.post("/orders/{order_id}/confirm-receipt", response_model=schemas.OrderStatusOut)
+async def confirm_receipt(order_id: str, principal: CurrentUser, uow: Uow) -> schemas.OrderStatusOut:
     order = await service.confirm_receipt(uow, principal.user_id, order_id)
-    return schemas.StatusOut(id=order.id, status="completed")
+    return schemas.OrderStatusOut(id=order.id, status="completed")
 
 
 @router.get("/carriers", response_model=list[schemas.CarrierOut])
@@ -125,10 +125,10 @@ async def shop_order(order_id: str, access: ShopMemberAccess, uow: Uow, ctx: Ctx
     return await _order_out(uow, ctx, order)
 
 
-@router.post("/shops/{shop_id}/orders/{order_id}/ship", response_model=schemas.StatusOut)
+@router.post("/shops/{shop_id}/orders/{order_id}/ship", response_model=schemas.OrderStatusOut)
 async def ship(
     order_id: str, body: schemas.ShipIn, access: ActiveShopMember, uow: Uow, ctx: Ctx
-) -> schemas.StatusOut:
+) -> schemas.OrderStatusOut:
     """Ship a paid order with a carrier and tracking number (发货)."""
     order = await service.ship(
         uow,
@@ -139,7 +139,7 @@ async def ship(
         tracking_no=body.tracking_no,
         actor_id=access.user_id,
     )
-    return schemas.StatusOut(id=order.id, status="shipped")
+    return schemas.OrderStatusOut(id=order.id, status="shipped")
 
 
 # ---- shaping ----------------------------------------------------------------------------------

@@ -56,8 +56,9 @@ async def _select(uow: UnitOfWork, buyer_id: str, body: schemas.CheckoutIn) -> S
         return Selection(requests, [i.id for i in items])
     assert body.items is not None
     quantities: dict[str, int] = {}
-    for item in body.items:
+    for index, item in enumerate(body.items):  # the same SKU listed twice adds up
         quantities[item.sku_id] = quantities.get(item.sku_id, 0) + item.quantity
+        cart.check_quantity(quantities[item.sku_id], f"items[{index}].quantity")
     requests = [QuoteRequest(f"item-{n}", sku, qty) for n, (sku, qty) in enumerate(quantities.items())]
     return Selection(requests, [])
 
@@ -251,7 +252,7 @@ async def _place(
         [
             inventory.StockRequest(order.id, line.sku_id, line.quantity)
             for order in orders
-            for line in _lines_of(breakdown.shop(order.shop_id))
+            for line in breakdown.shop(order.shop_id).lines
         ],
         actor_id=buyer_id,
     )
@@ -277,10 +278,6 @@ async def _place(
         idempotency.store(record, 201, answer)
     await uow.commit()
     return answer
-
-
-def _lines_of(shop: ShopBreakdown) -> list[Any]:
-    return list(shop.lines)
 
 
 def _refuse_unsellable(quoted: Quote) -> None:

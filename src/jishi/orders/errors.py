@@ -10,7 +10,6 @@ register_errors(
             "The order is {status}; it cannot be {action_en}.",
         ),
         "nothing_to_order": ErrorKind(422, "请选择要购买的商品。", "Choose at least one item to order."),
-        "unknown_carrier": ErrorKind(422, "不支持该快递公司。", "Unknown carrier."),
         "order_busy": ErrorKind(
             503,
             "下单人数较多，请稍后重试。",

@@ -196,7 +196,7 @@ class OrderOut(OrderSummaryOut):
     items: list[OrderLineOut]
 
 
-class StatusOut(BaseModel):
+class OrderStatusOut(BaseModel):
     id: str
     status: OrderStatus
 

@@ -2231,6 +2231,16 @@ export interface components {
             /** Tracking No */
             tracking_no: string | null;
         };
+        /** OrderStatusOut */
+        OrderStatusOut: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
+        };
         /** OrderSummaryOut */
         OrderSummaryOut: {
             /**
@@ -3166,6 +3176,16 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** StatusOut */
+        StatusOut: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_shelf";
+        };
         /** SuggestionOut */
         SuggestionOut: {
             /**
@@ -3247,26 +3267,6 @@ export interface components {
             nickname: string;
             /** Roles */
             roles: ("buyer" | "shop_owner" | "shop_staff" | "platform_admin" | "customer_service")[];
-        };
-        /** StatusOut */
-        jishi__catalog__schemas__StatusOut: {
-            /** Id */
-            id: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "draft" | "on_sale" | "off_shelf";
-        };
-        /** StatusOut */
-        jishi__orders__schemas__StatusOut: {
-            /** Id */
-            id: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
         };
     };
     responses: never;
@@ -4821,7 +4821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["jishi__orders__schemas__StatusOut"];
+                    "application/json": components["schemas"]["OrderStatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -4852,7 +4852,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["jishi__orders__schemas__StatusOut"];
+                    "application/json": components["schemas"]["OrderStatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -5598,7 +5598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["jishi__orders__schemas__StatusOut"];
+                    "application/json": components["schemas"]["OrderStatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -6045,7 +6045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["jishi__catalog__schemas__StatusOut"];
+                    "application/json": components["schemas"]["StatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -6077,7 +6077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["jishi__catalog__schemas__StatusOut"];
+                    "application/json": components["schemas"]["StatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */
