@@ -166,13 +166,15 @@ async def prepare(env: dict[str, str], count: int, rush_units: int) -> tuple[lis
                     uow,
                     ctx,
                     tokens.user.id,
-                    recipient="压测",
-                    phone="13800138000",
-                    province="浙江省",
-                    city="杭州市",
-                    district="西湖区",
-                    detail=f"文三路 {n} 号",
-                    is_default=True,
+                    accounts.AddressFields(
+                        recipient="压测",
+                        phone="13800138000",
+                        province="浙江省",
+                        city="杭州市",
+                        district="西湖区",
+                        detail=f"文三路 {n} 号",
+                        is_default=True,
+                    ),
                 )
             buyers.append(Buyer(tokens.access_token, address.id))
         async with ctx.database.uow() as uow:

@@ -59,3 +59,48 @@ async def test_bad_addresses_name_the_field(client: httpx.AsyncClient) -> None:
         )
         assert response.status_code == 422, field
         assert response.json()["errors"][0]["field"] == field
+
+
+async def test_edit_an_address(client: httpx.AsyncClient) -> None:
+    buyer, other = await register(client), await register(client)
+    home = (await client.post(f"{API}/me/addresses", headers=buyer.headers, json=HOME)).json()
+    office = (
+        await client.post(
+            f"{API}/me/addresses", headers=buyer.headers, json={**HOME, "detail": "莫干山路 1 号"}
+        )
+    ).json()
+    moved = {**HOME, "city": "宁波市", "district": "鄞州区", "detail": "天童南路 8 号", "is_default": False}
+    edited = await client.put(f"{API}/me/addresses/{home['id']}", headers=buyer.headers, json=moved)
+    assert edited.status_code == 200
+    assert (edited.json()["city"], edited.json()["detail"], edited.json()["is_default"]) == (
+        "宁波市",
+        "天童南路 8 号",
+        False,
+    )
+    promoted = await client.put(
+        f"{API}/me/addresses/{office['id']}", headers=buyer.headers, json={**HOME, "is_default": True}
+    )
+    assert promoted.json()["is_default"] is True
+    listed = (await client.get(f"{API}/me/addresses", headers=buyer.headers)).json()["items"]
+    assert [a["id"] for a in listed if a["is_default"]] == [office["id"]]
+
+    assert (
+        await client.put(f"{API}/me/addresses/{home['id']}", headers=other.headers, json=HOME)
+    ).status_code == 404
+    bad = await client.put(
+        f"{API}/me/addresses/{home['id']}", headers=buyer.headers, json={**HOME, "phone": "1"}
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "phone"
+    unchanged = (await client.get(f"{API}/me/addresses/{home['id']}", headers=buyer.headers)).json()
+    assert unchanged["city"] == "宁波市"
+
+
+async def test_deleting_the_default_makes_another_the_default(client: httpx.AsyncClient) -> None:
+    buyer = await register(client)
+    first = (await client.post(f"{API}/me/addresses", headers=buyer.headers, json=HOME)).json()
+    second = (
+        await client.post(f"{API}/me/addresses", headers=buyer.headers, json={**HOME, "is_default": True})
+    ).json()
+    await client.delete(f"{API}/me/addresses/{second['id']}", headers=buyer.headers)
+    listed = (await client.get(f"{API}/me/addresses", headers=buyer.headers)).json()["items"]
+    assert [(a["id"], a["is_default"]) for a in listed] == [(first["id"], True)]

@@ -65,6 +65,13 @@ async def test_one_order_per_shop_and_one_payment(
         (market.a.sku_ids[1], 1),
     ]
     assert detail["address"]["recipient"] == "张三" and detail["address"]["city"] == "杭州市"
+    moved = {"recipient": "李四", "phone": "13900139000", "province": "江苏省", "city": "南京市"}
+    moved |= {"district": "玄武区", "detail": "中山路 1 号"}
+    assert (
+        await client.put(f"{API}/me/addresses/{address}", headers=buyer.headers, json=moved)
+    ).status_code == 200
+    again = (await client.get(f"{API}/orders/{detail['id']}", headers=buyer.headers)).json()
+    assert again["address"] == detail["address"]  # the order keeps the address it was placed with
     assert [(e["from_status"], e["to_status"]) for e in detail["timeline"]] == [(None, "pending_payment")]
     async with app_ctx.database.uow() as uow:
         assert await check(uow) == []

@@ -160,6 +160,38 @@ async def test_shipped_orders_complete_by_themselves(
     assert (await _order(client, buyer, order_a["id"]))["status"] == "completed"
 
 
+async def test_the_merchant_marks_a_shipped_order_delivered(
+    client: httpx.AsyncClient, market: Market, app_ctx: AppContext
+) -> None:
+    buyer, placed = await _two_shop_order(client, market)
+    order_a = next(o for o in placed["orders"] if o["shop_id"] == market.a.shop_id)
+    deliver = f"{API}/shops/{market.a.shop_id}/orders/{order_a['id']}/mark-delivered"
+    unpaid = await client.post(deliver, headers=market.a.owner.headers)
+    assert unpaid.status_code == 409 and unpaid.json()["order_status"] == "pending_payment"
+    await pay_in_sandbox(client, app_ctx, buyer, placed["payment"]["id"])
+    await client.post(
+        f"{API}/shops/{market.a.shop_id}/orders/{order_a['id']}/ship",
+        headers=market.a.owner.headers,
+        json={"carrier_code": "YTO", "tracking_no": "YT7000000001"},
+    )
+    other_shop = await client.post(
+        f"{API}/shops/{market.b.shop_id}/orders/{order_a['id']}/mark-delivered",
+        headers=market.b.owner.headers,
+    )
+    assert other_shop.status_code == 404
+
+    delivered = await client.post(deliver, headers=market.a.owner.headers)
+    assert delivered.status_code == 200 and delivered.json()["status"] == "delivered"
+    twice = await client.post(deliver, headers=market.a.owner.headers)
+    assert twice.status_code == 409 and twice.json()["order_status"] == "delivered"
+    detail = await _order(client, buyer, order_a["id"])
+    assert detail["status"] == "delivered" and detail["delivered_at"] is not None
+    assert detail["timeline"][-1]["from_status"] == "shipped"
+
+    confirmed = await client.post(f"{API}/orders/{order_a['id']}/confirm-receipt", headers=buyer.headers)
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "completed"
+
+
 async def test_the_shop_sees_its_orders_by_status(
     client: httpx.AsyncClient, market: Market, app_ctx: AppContext
 ) -> None:

@@ -217,4 +217,31 @@ describe('checkout page', () => {
     expect(router.currentRoute.value.fullPath).toBe('/checkout?sku=k1')
     expect(document.body.textContent).toContain('请求内容有误')
   })
+
+  it('edits the chosen address in place and keeps it chosen', async () => {
+    let saved = { ...address }
+    const calls = mockFetch((call) => {
+      if (call.url === '/api/v1/me/addresses') return json(200, { items: [saved], next_cursor: null })
+      if (call.url === '/api/v1/me/addresses/a1' && call.method === 'PUT') {
+        saved = { ...address, ...(call.body as object) }
+        return json(200, saved)
+      }
+      if (call.url === '/api/v1/checkout/preview') return json(200, preview())
+      return json(404, {})
+    })
+    const { wrapper } = await mountView(CheckoutView, '/checkout?sku=k1')
+    await wrapper.get('[data-testid="checkout-edit-address"]').trigger('click')
+    await settle()
+    const detail = document.querySelector<HTMLInputElement>('input[data-testid="address-detail"]')!
+    expect(detail.value).toBe('文三路 1 号')
+    detail.value = '莫干山路 8 号'
+    detail.dispatchEvent(new Event('input'))
+    ;(document.querySelector('[data-testid="address-submit"]') as HTMLButtonElement).click()
+    await settle()
+
+    const put = calls.find((c) => c.method === 'PUT')
+    expect(put?.body).toMatchObject({ recipient: '王小明', detail: '莫干山路 8 号', is_default: true })
+    expect(wrapper.get('[data-testid="checkout-address"]').text()).toContain('莫干山路 8 号')
+    expect(wrapper.get('[data-testid="checkout-address"]').attributes('data-selected')).toBe('true')
+  })
 })

@@ -6,6 +6,7 @@ import { useMerchantStore } from '@/stores/merchant'
 import { buyerActions, orderTabs, parseOrderTab, tabCount } from '@/utils/orders'
 import OrderDetailView from '@/views/account/OrderDetailView.vue'
 import OrdersView from '@/views/account/OrdersView.vue'
+import MerchantOrderDetailView from '@/views/merchant/OrderDetailView.vue'
 import MerchantOrdersView from '@/views/merchant/OrdersView.vue'
 import { json, mockFetch, problem } from './helpers'
 import { mountView, mountWith, settle } from './mount'
@@ -184,5 +185,27 @@ describe('merchant orders', () => {
     const ship = calls.find((c) => c.url.endsWith('/ship'))
     expect(ship?.url).toBe('/api/v1/shops/s1/orders/o1/ship')
     expect(ship?.body).toEqual({ carrier_code: 'SF', tracking_no: 'SF1234567890' })
+  })
+
+  it('marks a shipped order delivered from its detail page', async () => {
+    let status = 'shipped'
+    const calls = mockFetch((call) => {
+      if (call.url === '/api/v1/shops/s1/orders/o1') return json(200, order('o1', status as 'shipped'))
+      if (call.url.endsWith('/mark-delivered')) {
+        status = 'delivered'
+        return json(200, { id: 'o1', status })
+      }
+      return json(404, {})
+    })
+    const { wrapper } = await mountWith(MerchantOrderDetailView, { orderId: 'o1' }, '/merchant/orders/o1', () => {
+      const merchant = useMerchantStore()
+      merchant.shops = [shop]
+      merchant.loaded = true
+    })
+    expect(wrapper.find('[data-testid="ship-order"]').exists()).toBe(false)
+    await wrapper.get('[data-testid="mark-delivered"]').trigger('click')
+    await settle()
+    expect(calls.some((c) => c.method === 'POST' && c.url === '/api/v1/shops/s1/orders/o1/mark-delivered')).toBe(true)
+    expect(wrapper.find('[data-testid="mark-delivered"]').exists()).toBe(false)
   })
 })

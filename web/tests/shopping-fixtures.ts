@@ -104,6 +104,7 @@ export function order(id: string, status: Order['status'], extra: Partial<Order>
     auto_complete_at: null,
     paid_at: null,
     shipped_at: null,
+    delivered_at: null,
     completed_at: null,
     cancelled_at: null,
     timeline: [{ at: '2025-11-25T09:30:00Z', from_status: null, to_status: 'pending_payment', actor: 'buyer', reason: '' }],

@@ -223,7 +223,7 @@ async def revoke_my_session(session_id: str, principal: CurrentUser, uow: Uow) -
 async def add_address(
     body: schemas.AddressIn, principal: CurrentUser, uow: Uow, ctx: Ctx
 ) -> schemas.AddressOut:
-    view = await service.add_address(uow, ctx, principal.user_id, **body.model_dump())
+    view = await service.add_address(uow, ctx, principal.user_id, service.AddressFields(**body.model_dump()))
     return schemas.AddressOut.model_validate(view, from_attributes=True)
 
 
@@ -236,6 +236,16 @@ async def list_addresses(principal: CurrentUser, uow: Uow, ctx: Ctx) -> Page[sch
 @router.get("/me/addresses/{address_id}", response_model=schemas.AddressOut)
 async def get_address(address_id: str, principal: CurrentUser, uow: Uow, ctx: Ctx) -> schemas.AddressOut:
     view = await service.get_address(uow, ctx, principal.user_id, address_id)
+    return schemas.AddressOut.model_validate(view, from_attributes=True)
+
+
+@router.put("/me/addresses/{address_id}", response_model=schemas.AddressOut)
+async def update_address(
+    address_id: str, body: schemas.AddressIn, principal: CurrentUser, uow: Uow, ctx: Ctx
+) -> schemas.AddressOut:
+    """Replace a saved address; orders already placed keep the address they were placed with."""
+    fields = service.AddressFields(**body.model_dump())
+    view = await service.update_address(uow, ctx, principal.user_id, address_id, fields)
     return schemas.AddressOut.model_validate(view, from_attributes=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jishi.accounts.models import Address, AuthSession, User, UserRole
@@ -434,19 +434,32 @@ def _address_view(address: Address, keyring: Keyring) -> AddressView:
     )
 
 
-async def add_address(
-    uow: UnitOfWork,
-    ctx: AppContext,
-    user_id: str,
-    *,
-    recipient: str,
-    phone: str,
-    province: str,
-    city: str,
-    district: str,
-    detail: str,
-    is_default: bool,
-) -> AddressView:
+@dataclass(frozen=True)
+class AddressFields:
+    """What a buyer writes on an address form."""
+
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    is_default: bool
+
+
+def _fill(address: Address, fields: AddressFields, keyring: Keyring) -> None:
+    """Copy the form onto the row; the contact details are stored encrypted."""
+    address.recipient_ciphertext = keyring.encrypt(fields.recipient)
+    address.phone_ciphertext = keyring.encrypt(fields.phone)
+    address.province, address.city, address.district = fields.province, fields.city, fields.district
+    address.detail_ciphertext = keyring.encrypt(fields.detail)
+
+
+async def _clear_default(uow: UnitOfWork, user_id: str) -> None:
+    await uow.session.execute(update(Address).where(Address.user_id == user_id).values(is_default=False))
+
+
+async def add_address(uow: UnitOfWork, ctx: AppContext, user_id: str, fields: AddressFields) -> AddressView:
     count = await uow.session.scalar(select(func.count()).where(Address.user_id == user_id)) or 0
     if count >= MAX_ADDRESSES:
         raise invalid_field(
@@ -455,20 +468,11 @@ async def add_address(
             f"最多保存 {MAX_ADDRESSES} 个地址。",
             f"At most {MAX_ADDRESSES} addresses can be saved.",
         )
-    is_default = is_default or count == 0
+    is_default = fields.is_default or count == 0
     if is_default:
-        await uow.session.execute(update(Address).where(Address.user_id == user_id).values(is_default=False))
-    address = Address(
-        user_id=user_id,
-        recipient_ciphertext=ctx.keyring.encrypt(recipient),
-        phone_ciphertext=ctx.keyring.encrypt(phone),
-        province=province,
-        city=city,
-        district=district,
-        detail_ciphertext=ctx.keyring.encrypt(detail),
-        is_default=is_default,
-        created_at=uow.now(),
-    )
+        await _clear_default(uow, user_id)
+    address = Address(user_id=user_id, is_default=is_default, created_at=uow.now())
+    _fill(address, fields, ctx.keyring)
     uow.session.add(address)
     await uow.commit()
     return _address_view(address, ctx.keyring)
@@ -490,10 +494,35 @@ async def get_address(uow: UnitOfWork, ctx: AppContext, user_id: str, address_id
     return _address_view(address, ctx.keyring)
 
 
-async def delete_address(uow: UnitOfWork, user_id: str, address_id: str) -> None:
-    result = await uow.session.execute(
-        delete(Address).where(Address.id == address_id, Address.user_id == user_id)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+async def update_address(
+    uow: UnitOfWork, ctx: AppContext, user_id: str, address_id: str, fields: AddressFields
+) -> AddressView:
+    """Replace an address's fields (编辑地址). Orders already placed keep the copy they took."""
+    address = await uow.session.get(Address, address_id)
+    if address is None or address.user_id != user_id:
         raise NotFound()
+    if fields.is_default and not address.is_default:
+        await _clear_default(uow, user_id)
+    _fill(address, fields, ctx.keyring)
+    address.is_default = fields.is_default
+    await uow.commit()
+    return _address_view(address, ctx.keyring)
+
+
+async def delete_address(uow: UnitOfWork, user_id: str, address_id: str) -> None:
+    """Delete an address; if it was the default, the most recent other one becomes the default."""
+    address = await uow.session.get(Address, address_id)
+    if address is None or address.user_id != user_id:
+        raise NotFound()
+    await uow.session.delete(address)
+    await uow.session.flush()
+    if address.is_default:
+        successor = await uow.session.scalar(
+            select(Address)
+            .where(Address.user_id == user_id)
+            .order_by(Address.created_at.desc(), Address.id.desc())
+            .limit(1)
+        )
+        if successor is not None:
+            successor.is_default = True
     await uow.commit()

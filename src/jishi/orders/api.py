@@ -142,6 +142,13 @@ async def ship(
     return schemas.OrderStatusOut(id=order.id, status="shipped")
 
 
+@router.post("/shops/{shop_id}/orders/{order_id}/mark-delivered", response_model=schemas.OrderStatusOut)
+async def mark_delivered(order_id: str, access: ActiveShopMember, uow: Uow) -> schemas.OrderStatusOut:
+    """Record that a shipped order reached the buyer (已送达)."""
+    order = await service.mark_delivered(uow, access.shop.id, order_id, actor_id=access.user_id)
+    return schemas.OrderStatusOut(id=order.id, status="delivered")
+
+
 # ---- shaping ----------------------------------------------------------------------------------
 
 
@@ -209,6 +216,7 @@ async def _order_out(uow: UnitOfWork, ctx: AppContext, order: Order) -> schemas.
         auto_complete_at=order.auto_complete_at,
         paid_at=order.paid_at,
         shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
         completed_at=order.completed_at,
         cancelled_at=order.cancelled_at,
         timeline=[

@@ -189,6 +189,7 @@ class OrderOut(OrderSummaryOut):
     auto_complete_at: datetime | None
     paid_at: datetime | None
     shipped_at: datetime | None
+    delivered_at: datetime | None
     completed_at: datetime | None
     cancelled_at: datetime | None
     timeline: list[TimelineEntryOut]

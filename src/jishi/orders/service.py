@@ -30,6 +30,7 @@ from jishi.payments.models import Payment
 ACTIONS = {  # action → (zh, en) for order_state_conflict
     "cancel": ("取消", "cancelled"),
     "ship": ("发货", "shipped"),
+    "deliver": ("标记送达", "marked as delivered"),
     "confirm": ("确认收货", "confirmed as received"),
 }
 STATUS_NAMES = {
@@ -222,6 +223,22 @@ async def ship(
     if not moved:
         raise _conflict(await _shop_order(uow, shop_id, order_id), "ship")
     await inventory.deduct(uow, order.id, actor_id=actor_id)
+    await uow.commit()
+    return order
+
+
+async def mark_delivered(uow: UnitOfWork, shop_id: str, order_id: str, *, actor_id: str) -> Order:
+    """The merchant records that the parcel reached the buyer (已送达/签收), e.g. from the
+    carrier's proof of delivery. The buyer can still confirm receipt; if not, the order
+    completes at the deadline set when it was shipped."""
+    order = await _shop_order(uow, shop_id, order_id)
+    if order.status != "shipped":
+        raise _conflict(order, "deliver")
+    moved = await _move(
+        uow, order, "delivered", actor_kind="merchant", actor_id=actor_id, delivered_at=uow.now()
+    )
+    if not moved:
+        raise _conflict(await _shop_order(uow, shop_id, order_id), "deliver")
     await uow.commit()
     return order
 

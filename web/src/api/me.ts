@@ -18,6 +18,8 @@ export const meApi = {
 
   addresses: () => http.get<AddressPage>('/me/addresses'),
   addAddress: (body: AddressInput) => http.post<Address>('/me/addresses', body),
+  updateAddress: (addressId: string, body: AddressInput) =>
+    http.put<Address>(`/me/addresses/${id(addressId)}`, body),
   deleteAddress: (addressId: string) => http.delete(`/me/addresses/${id(addressId)}`),
 
   /** Every shop the user owns or works in, with their role there. */

@@ -51,6 +51,8 @@ export const shopOrdersApi = {
   get: (shopId: string, orderId: string) => http.get<Order>(`${shopOrdersPath(shopId)}/${enc(orderId)}`),
   ship: (shopId: string, orderId: string, body: ShipInput) =>
     http.post<OrderStatusResult>(`${shopOrdersPath(shopId)}/${enc(orderId)}/ship`, body),
+  markDelivered: (shopId: string, orderId: string) =>
+    http.post<OrderStatusResult>(`${shopOrdersPath(shopId)}/${enc(orderId)}/mark-delivered`),
   carriers: () => http.get<Carrier[]>('/carriers'),
   lowStock: (shopId: string, threshold: number, cursor?: string | null) =>
     http.get<LowStockPage>(`/shops/${enc(shopId)}/inventory/low-stock`, { threshold, cursor, limit: 50 }),

@@ -522,7 +522,11 @@ export interface paths {
         };
         /** Get Address */
         get: operations["get_address_api_v1_me_addresses__address_id__get"];
-        put?: never;
+        /**
+         * Update Address
+         * @description Replace a saved address; orders already placed keep the address they were placed with.
+         */
+        put: operations["update_address_api_v1_me_addresses__address_id__put"];
         post?: never;
         /** Delete Address */
         delete: operations["delete_address_api_v1_me_addresses__address_id__delete"];
@@ -1103,6 +1107,26 @@ export interface paths {
         get: operations["shop_order_api_v1_shops__shop_id__orders__order_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/orders/{order_id}/mark-delivered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Delivered
+         * @description Record that a shipped order reached the buyer (已送达).
+         */
+        post: operations["mark_delivered_api_v1_shops__shop_id__orders__order_id__mark_delivered_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2187,6 +2211,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
             /** Delivery Method */
             delivery_method: string;
             /** Discount Fen */
@@ -4432,6 +4458,41 @@ export interface operations {
             };
         };
     };
+    update_address_api_v1_me_addresses__address_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     delete_address_api_v1_me_addresses__address_id__delete: {
         parameters: {
             query?: never;
@@ -5563,6 +5624,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_delivered_api_v1_shops__shop_id__orders__order_id__mark_delivered_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderStatusOut"];
                 };
             };
             /** @description A problem (application/problem+json) */

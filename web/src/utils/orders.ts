@@ -38,6 +38,9 @@ export const buyerActions = (status: OrderStatus) => ({
 
 export const canShip = (status: OrderStatus) => status === 'paid'
 
+/** The merchant records proof of delivery (签收) for a shipped order. */
+export const canMarkDelivered = (status: OrderStatus) => status === 'shipped'
+
 /** Whether an order is still on the move (its tracking number is worth showing). */
 export const hasShipment = (status: OrderStatus) =>
   status === 'shipped' || status === 'delivered' || status === 'completed'
