@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -188,3 +190,16 @@ async def test_cart_queries_do_not_grow_with_lines(
         cart = await client.get(f"{API}/cart", headers=buyer.headers)
     assert len(cart.json()["items"]) == 6
     assert six.count == one.count
+
+
+async def test_simultaneous_first_adds_make_one_cart(client: httpx.AsyncClient, market: Market) -> None:
+    """Two tabs (or a double tap) adding at once: one cart, one line per SKU, nothing lost."""
+    buyer = await register(client)
+    same, other = market.a.sku_ids[0], market.b.sku_ids[0]
+
+    answers = await asyncio.gather(*(_add(client, buyer, sku) for sku in (same, same, same, other, same)))
+
+    assert [a.status_code for a in answers] == [201] * 5, [a.text for a in answers]
+    cart = (await client.get(f"{API}/cart", headers=buyer.headers)).json()
+    lines = {line["sku_id"]: line["quantity"] for line in cart["items"]}
+    assert lines == {same: 4, other: 1}

@@ -11,8 +11,9 @@ from jishi.cart import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.cart.models import Cart, CartItem
 from jishi.cart.quote import Quote, QuoteRequest, quote
 from jishi.catalog.offers import sku_offers
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
+from jishi.core.ids import new_id
 from jishi.core.security import token_digest
 from jishi.core.storage import Storage
 
@@ -34,24 +35,36 @@ class CartOwner:
         return Cart.guest_token_hash == token_digest(self.guest_token)
 
 
-async def find_cart(uow: UnitOfWork, owner: CartOwner) -> Cart | None:
+async def find_cart(uow: UnitOfWork, owner: CartOwner, *, lock: bool = False) -> Cart | None:
+    """The owner's cart; with ``lock``, its row stays locked until commit (PostgreSQL), so
+    one cart's changes happen one at a time (two adds of one SKU make one line)."""
     if owner.user_id is None and owner.guest_token is None:
         return None
-    return await uow.session.scalar(select(Cart).where(owner.where()))  # type: ignore[arg-type]
+    query = select(Cart).where(owner.where())  # type: ignore[arg-type]
+    if lock:
+        query = query.with_for_update()
+    return await uow.session.scalar(query)
 
 
 async def _cart_for_update(uow: UnitOfWork, owner: CartOwner) -> Cart:
-    cart = await find_cart(uow, owner)
+    """The owner's cart, locked; created if there is none. Two first requests at once
+    both end up with the one cart (the loser's insert does nothing)."""
+    cart = await find_cart(uow, owner, lock=True)
     if cart is None:
         now = uow.now()
-        cart = Cart(
-            user_id=owner.user_id,
-            guest_token_hash=None if owner.user_id else token_digest(owner.guest_token or ""),
-            created_at=now,
-            updated_at=now,
+        await uow.session.execute(
+            upsert(uow.database.dialect, Cart.__table__)
+            .values(
+                id=new_id(),
+                user_id=owner.user_id,
+                guest_token_hash=None if owner.user_id else token_digest(owner.guest_token or ""),
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing()
         )
-        uow.session.add(cart)
-        await uow.session.flush()
+        cart = await find_cart(uow, owner, lock=True)
+        assert cart is not None
     return cart
 
 

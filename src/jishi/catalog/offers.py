@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
-from jishi.catalog.media_service import main_image_urls
-from jishi.catalog.models import Product, Sku
+from jishi.catalog.media_service import media_urls
+from jishi.catalog.models import Product, ProductMedia, Sku
 from jishi.core.db import UnitOfWork
 from jishi.core.storage import Storage
 
@@ -33,7 +33,8 @@ class SkuOffer:
 
 
 async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) -> dict[str, SkuOffer]:
-    """Offers of these SKUs, in two queries whatever their number; unknown ids are absent."""
+    """Offers of these SKUs, with their product's main image, in one query whatever their
+    number; unknown ids are absent."""
     ids = sorted(set(sku_ids))
     if not ids:
         return {}
@@ -50,12 +51,22 @@ async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) 
                 Sku.stock - Sku.reserved,
                 Sku.weight_g,
                 (Product.status == "on_sale") & Sku.is_enabled,
+                ProductMedia.storage_key,
+                ProductMedia.variants,
             )
             .join(Product, Product.id == Sku.product_id)
+            .outerjoin(
+                ProductMedia,
+                and_(ProductMedia.id == Product.main_image_id, ProductMedia.product_id == Product.id),
+            )
             .where(Sku.id.in_(ids), Product.status != "draft")
         )
     ).all()
-    images = await main_image_urls(uow, storage, {r[1] for r in rows})
     return {
-        r[0]: SkuOffer(*r[:9], on_sale=bool(r[9]), image_url=images.get(r[1], {}).get("thumb")) for r in rows
+        r[0]: SkuOffer(
+            *r[:9],
+            on_sale=bool(r[9]),
+            image_url=media_urls(storage, r[10], r[11]).get("thumb") if r[10] is not None else None,
+        )
+        for r in rows
     }

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, MetaData, String, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -161,3 +162,9 @@ class UnitOfWork:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+def upsert(dialect: str, table: Any) -> Any:
+    """``INSERT … ON CONFLICT`` for the dialect at hand (both speak it)."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
