@@ -68,7 +68,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # A pool as large as a worker's usual number of requests in flight: connections
+    # beyond pool_size are closed when returned, and opening one costs a backend start.
+    return create_async_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -67,14 +68,24 @@ def handlers_for(topic: str) -> list[Handler]:
     return list(_handlers.get(topic, ()))
 
 
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox message a dispatcher holds the lease on."""
+
+    id: str
+    topic: str
+    payload: dict[str, Any]
+    attempts: int
+
+
 class Transport(Protocol):
-    async def deliver(self, message: OutboxMessage, database: Database) -> None: ...
+    async def deliver(self, message: ClaimedMessage, database: Database) -> None: ...
 
 
 class InProcessTransport:
     """Delivers a message to the handlers registered in this process."""
 
-    async def deliver(self, message: OutboxMessage, database: Database) -> None:
+    async def deliver(self, message: ClaimedMessage, database: Database) -> None:
         for handler in handlers_for(message.topic):
             await handler(message.payload, database)
 
@@ -127,65 +138,82 @@ class OutboxDispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 
     async def dispatch_pending(self) -> int:
-        """Claim and deliver one batch; returns how many messages were attempted."""
+        """Claim and deliver one batch; returns how many messages were attempted.
+
+        Two statements settle a batch whatever its size (claim, then mark done), so a
+        busy shop's stream of events costs little more than a quiet one's."""
         claimed = await self._claim()
-        for message_id in claimed:
-            await self._deliver_one(message_id)
+        done: list[str] = []
+        failed: list[tuple[ClaimedMessage, Exception]] = []
+        for message in claimed:
+            try:
+                await self.transport.deliver(message, self.database)
+            except Exception as exc:
+                failed.append((message, exc))
+            else:
+                done.append(message.id)
+        if claimed:
+            await self._settle(done, failed)
         return len(claimed)
 
-    async def _claim(self) -> list[str]:
+    async def _claim(self) -> list[ClaimedMessage]:
+        """Take the lease on up to ``batch_size`` due messages in one conditional update:
+        racing dispatchers skip each other's rows (PostgreSQL) or take turns (SQLite)."""
         now = self.database.clock.now()
         claimable = (
             (OutboxMessage.status == "pending")
             & (OutboxMessage.available_at <= now)
             & or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
         )
+        due = select(OutboxMessage.id).where(claimable).order_by(OutboxMessage.id).limit(self.batch_size)
+        if self.database.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
         async with self.database.uow() as uow:
-            ids = (
-                await uow.session.scalars(
-                    select(OutboxMessage.id)
-                    .where(claimable)
-                    .order_by(OutboxMessage.id)
-                    .limit(self.batch_size)
+            rows = (
+                await uow.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(due.scalar_subquery()), claimable)
+                    .values(locked_until=now + LEASE)
+                    .returning(
+                        OutboxMessage.id, OutboxMessage.topic, OutboxMessage.payload, OutboxMessage.attempts
+                    )
+                    .execution_options(synchronize_session=False)
                 )
             ).all()
-            claimed: list[str] = []
-            for message_id in ids:
-                result = await uow.session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, claimable)
-                    .values(locked_until=now + LEASE)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(message_id)
             await uow.commit()
-        return claimed
+        return sorted((ClaimedMessage(*row) for row in rows), key=lambda m: m.id)
 
-    async def _deliver_one(self, message_id: str) -> None:
+    async def _settle(self, done: list[str], failed: list[tuple[ClaimedMessage, Exception]]) -> None:
+        """Mark delivered messages done; put failed ones back with a backoff (or give up)."""
+        now = self.database.clock.now()
         async with self.database.uow() as uow:
-            message = await uow.session.get(OutboxMessage, message_id)
-            if message is None or message.status != "pending":
-                return
-            now = uow.now()
-            try:
-                await self.transport.deliver(message, self.database)
-            except Exception as exc:
-                message.attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                message.locked_until = None
-                if message.attempts >= MAX_ATTEMPTS:
-                    message.status = "failed"
-                else:
-                    message.available_at = now + timedelta(seconds=2**message.attempts)
+            if done:
+                await uow.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(done))
+                    .values(status="done", dispatched_at=now, locked_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+            for message, exc in failed:
+                attempts = message.attempts + 1
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                await uow.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message.id)
+                    .values(
+                        attempts=attempts,
+                        last_error=error,
+                        locked_until=None,
+                        status="failed" if attempts >= MAX_ATTEMPTS else "pending",
+                        available_at=now + timedelta(seconds=2**attempts),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
                 log.warning(
                     "outbox.handler_failed",
                     topic=message.topic,
                     id=message.id,
-                    attempts=message.attempts,
-                    error=message.last_error,
+                    attempts=attempts,
+                    error=error,
                 )
-            else:
-                message.status = "done"
-                message.dispatched_at = now
-                message.locked_until = None
             await uow.commit()
