@@ -83,6 +83,7 @@ async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id
                 )
                 .values(reserved=Sku.reserved + request.quantity)
                 .returning(*_RETURNING)
+                .execution_options(synchronize_session=False)
             )
         ).first()
         if row is None:
@@ -129,7 +130,11 @@ async def _settle_reservations(
             values["stock"] = Sku.stock - quantity
         row = (
             await uow.session.execute(
-                update(Sku).where(Sku.id == sku_id).values(values).returning(*_RETURNING)
+                update(Sku)
+                .where(Sku.id == sku_id)
+                .values(values)
+                .returning(*_RETURNING)
+                .execution_options(synchronize_session=False)
             )
         ).one()
         moved.append(_moved(sku_id, row, -quantity if on_hand_moves else 0, -quantity))
@@ -145,6 +150,7 @@ async def _claim_reservations(uow: UnitOfWork, order_id: str, new_status: str) -
             .where(StockReservation.order_id == order_id, StockReservation.status == "held")
             .values(status=new_status, updated_at=uow.now())
             .returning(StockReservation.sku_id, StockReservation.quantity)
+            .execution_options(synchronize_session=False)
         )
     ).all()
     return sorted((sku_id, quantity) for sku_id, quantity in rows)
@@ -221,6 +227,7 @@ async def _apply_to_products(uow: UnitOfWork, moved: list[_Moved]) -> None:
             .where(Product.id == product_id)
             .values(stock_total=Product.stock_total + deltas[product_id])
             .returning(Product.stock_total)
+            .execution_options(synchronize_session=False)
         )
         before = (after or 0) - deltas[product_id]
         if (before > 0) != ((after or 0) > 0):
