@@ -54,7 +54,8 @@ def _keys(row: ProductMedia) -> list[str]:
     return [row.storage_key, *row.variants.values()]
 
 
-def _urls(storage: Storage, storage_key: str, variants: dict[str, str]) -> dict[str, str]:
+def media_urls(storage: Storage, storage_key: str, variants: dict[str, str]) -> dict[str, str]:
+    """The addresses of a stored file and its sizes (``original``, and for images ``large``…)."""
     return {"original": storage.url(storage_key), **{name: storage.url(k) for name, k in variants.items()}}
 
 
@@ -69,7 +70,7 @@ def _view(row: ProductMedia, storage: Storage, main_image_id: str | None) -> Med
         byte_size=row.byte_size,
         width=row.width,
         height=row.height,
-        urls=_urls(storage, row.storage_key, row.variants),
+        urls=media_urls(storage, row.storage_key, row.variants),
         created_at=row.created_at,
     )
 
@@ -186,7 +187,7 @@ async def main_image_urls(
         )
         .where(Product.id.in_(ids))
     )
-    return {product_id: _urls(storage, key, variants) for product_id, key, variants in rows}
+    return {product_id: media_urls(storage, key, variants) for product_id, key, variants in rows}
 
 
 # ---- changing -----------------------------------------------------------------------------
