@@ -14,7 +14,7 @@ from jishi.core.cache import MemoryCache
 from jishi.core.context import AppContext
 from jishi.core.errors import NotFound
 from jishi.core.events import OutboxDispatcher
-from tests.catalog.helpers import API, create_product, phone_body, phone_category
+from tests.catalog.helpers import API, create_product, make_category, phone_body, phone_category
 from tests.conftest import Account, QueryCounter, open_shop
 
 
@@ -208,7 +208,7 @@ async def test_product_lists_cost_the_same_for_any_page_size(
     assert counts[0] == counts[1]
 
 
-async def test_a_product_page_miss_costs_three_queries_and_a_hit_none(
+async def test_a_product_page_miss_costs_one_query_and_a_hit_none(
     client: httpx.AsyncClient, admin: Account, app_ctx: AppContext
 ) -> None:
     leaf_id = await phone_category(client, admin)
@@ -218,7 +218,7 @@ async def test_a_product_page_miss_costs_three_queries_and_a_hit_none(
     path = f"{API}/products/{product['id']}"
     with QueryCounter(app_ctx) as miss:
         page = await client.get(path)
-    assert miss.count == 3  # availability with the SKUs; description, shop, path and brand; media
+    assert miss.count == 1  # availability, SKUs, shop, category path, brand and media at once
     body = page.json()
     assert ProductDetailOut.model_validate(body).model_dump(mode="json") == body  # served as cached bytes
     with QueryCounter(app_ctx) as hit:
@@ -228,6 +228,67 @@ async def test_a_product_page_miss_costs_three_queries_and_a_hit_none(
     with QueryCounter(app_ctx) as live_only:
         assert (await client.get(path)).json() == body
     assert live_only.count == 1
+
+
+async def test_the_page_the_database_writes(
+    client: httpx.AsyncClient, admin: Account, app_ctx: AppContext
+) -> None:
+    """The page's JSON, written by the database on both engines: a one-level category, no
+    brand, SKUs in the order they were listed, a disabled SKU left out."""
+    root = await make_category(
+        client, admin, "茶叶", spec_template=[{"name": "规格", "options": ["50g", "100g"]}]
+    )
+    owner, shop_id = await open_shop(client, admin, name="岩茶铺")
+    body = {
+        "title": "大红袍 岩茶",
+        "category_id": root["id"],
+        "skus": [
+            {"specs": {"规格": "100g"}, "price_fen": 19900, "stock": 2},
+            {"specs": {"规格": "50g"}, "price_fen": 9900, "stock": 0, "market_price_fen": 12900},
+        ],
+    }
+    product = await create_product(client, owner, shop_id, body)
+    base = f"{API}/shops/{shop_id}/products/{product['id']}"
+    only_50g = await client.put(f"{base}/skus", headers=owner.headers, json={"skus": body["skus"][1:]})
+    assert only_50g.status_code == 200, only_50g.text
+    await client.post(f"{base}/publish", headers=owner.headers)
+
+    page = (await client.get(f"{API}/products/{product['id']}")).json()
+    assert ProductDetailOut.model_validate(page).model_dump(mode="json") == page
+    assert (
+        page["brand"] is None
+        and page["media"] == []
+        and page["specs"] == [{"name": "规格", "values": ["50g"]}]
+    )
+    assert page["category"]["spec_template"] == [{"name": "规格", "options": ["50g", "100g"]}]
+    assert [c["id"] for c in page["breadcrumb"]] == [root["id"]] and page["category"]["parent_id"] is None
+    assert page["skus"] == [
+        {
+            "id": product["skus"][1]["id"],
+            "specs": {"规格": "50g"},
+            "price_fen": 9900,
+            "market_price_fen": 12900,
+            "available": False,
+            "stock": 0,
+        }
+    ]
+    assert page["in_stock"] is False and page["shop"] == {"id": shop_id, "name": "岩茶铺"}
+
+
+async def test_a_page_read_while_hidden_is_back_within_a_second(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    leaf_id = await phone_category(client, admin)
+    owner, shop_id = await open_shop(client, admin)
+    product = await create_product(client, owner, shop_id, phone_body(leaf_id))
+    await client.post(f"{API}/shops/{shop_id}/products/{product['id']}/publish", headers=owner.headers)
+    await client.post(f"{API}/admin/shops/{shop_id}/suspend", headers=admin.headers, json={"reason": "核查"})
+    path = f"{API}/products/{product['id']}"
+    assert (await client.get(path)).status_code == 404  # read whole while hidden: nothing of it is kept
+    await client.post(f"{API}/admin/shops/{shop_id}/reinstate", headers=admin.headers)
+    await asyncio.sleep(service.DETAIL_CACHE_TTL + 0.05)
+    page = await client.get(path)
+    assert page.status_code == 200 and page.json()["title"] == "华为 Mate 70 手机"
 
 
 async def test_product_pages_missed_together_are_read_together(
@@ -252,7 +313,7 @@ async def test_product_pages_missed_together_are_read_together(
     finally:
         await ctx.outbound.aclose()
     assert [json.loads(p)["title"] for p in pages if isinstance(p, bytes)] == [f"手机 {n}" for n in range(4)]
-    assert counter.count == 3 + 1  # four pages at once; then the draft's availability (it has none)
+    assert counter.count == 1 + 1  # four pages at once; then the draft's (it has none)
     assert isinstance(missing[0], NotFound)
 
 

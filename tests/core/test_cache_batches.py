@@ -9,6 +9,8 @@ import pytest
 
 from jishi.core import cache as cache_module
 from jishi.core.cache import Batcher, MemoryCache, SingleFlight, cached
+from jishi.core.context import AppContext
+from jishi.core.ids import new_id
 
 
 async def test_keys_asked_for_together_are_loaded_in_one_call() -> None:
@@ -25,6 +27,31 @@ async def test_keys_asked_for_together_are_loaded_in_one_call() -> None:
     assert values == [b"a", b"b", b"a", b"c", b"b"]
     assert calls == [["a", "b", "c"]]
     assert await batcher.load("pages", "a", load_many) == b"a" and len(calls) == 2  # nothing kept
+
+
+async def test_keys_asked_for_while_batches_load_wait_and_go_together() -> None:
+    batcher = Batcher()
+    calls: list[list[str]] = []
+    release = asyncio.Event()
+
+    async def load_many(keys: list[str]) -> dict[str, bytes]:
+        calls.append(sorted(keys))
+        await release.wait()
+        return {k: k.encode() for k in keys}
+
+    async def turns(n: int = 3) -> None:
+        for _ in range(n):
+            await asyncio.sleep(0)
+
+    keys = [f"k{i}" for i in range(Batcher.MAX_LOADING)] + ["x", "y"]
+    waiting = []
+    for key in keys:
+        waiting.append(asyncio.ensure_future(batcher.load("g", key, load_many)))
+        await turns()  # each key in a turn of its own
+    assert calls == [[f"k{i}"] for i in range(Batcher.MAX_LOADING)]  # as many batches as may load
+    release.set()
+    assert await asyncio.gather(*waiting) == [k.encode() for k in keys]
+    assert calls[Batcher.MAX_LOADING :] == [["x", "y"]]  # the ones that waited went together
 
 
 async def test_a_failed_batch_fails_every_waiter() -> None:
@@ -76,3 +103,12 @@ async def test_a_popular_entry_is_rebuilt_before_it_expires(monkeypatch: pytest.
     assert await cached(store, flights, "k", 1.0, build) == b"v2"
     clock.now += 5  # gone: the next reader waits for a rebuild
     assert await cached(store, flights, "k", 1.0, build) == b"v3"
+
+
+async def test_several_entries_are_stored_at_once(app_ctx: AppContext) -> None:
+    keys = [f"test:{new_id()}" for _ in range(3)]
+    await app_ctx.cache.set_many({k: k.encode() for k in keys}, 0.2)  # Redis when the tests have one
+    assert [await app_ctx.cache.get(k) for k in keys] == [k.encode() for k in keys]
+    await app_ctx.cache.set_many({}, 0.2)
+    await asyncio.sleep(0.3)
+    assert [await app_ctx.cache.get(k) for k in keys] == [None, None, None]

@@ -11,7 +11,7 @@ import pytest
 from jishi.core.context import AppContext
 from jishi.core.pagination import encode_cursor
 from jishi.search.schemas import ProductSearchOut
-from tests.conftest import Account
+from tests.conftest import Account, QueryCounter
 from tests.search.conftest import API, VISIBLE, World
 
 
@@ -121,6 +121,72 @@ async def test_facets_count_the_matches(client: httpx.AsyncClient, world: World)
 
     empty = await search(client, q="😀", facets="true")
     assert empty["items"] == [] and empty["facets"]["brands"] == []
+
+
+async def test_every_facet_ignores_only_its_own_filter(client: httpx.AsyncClient, world: World) -> None:
+    """Category, brand, price and spec filters at once: the one pass over the matches counts
+    each facet over the products that pass every other filter."""
+    f = world.factory
+    body = await search(
+        client,
+        category_id=f.categories["数码"].id,
+        brand_id=f.brands["华为"].id,
+        price_min_fen=100_000,
+        spec="颜色:白",
+        facets="true",
+    )
+    assert keys(world, body) == ["mate"] and body["total"] == 1
+    facets = body["facets"]
+    # Not the category filter: white Huawei products from ¥1000 (the dress has no brand).
+    assert {c["name"]: c["count"] for c in facets["categories"]} == {"数码": 1, "手机通讯": 1, "手机": 1}
+    # Not the brand filter: white products from ¥1000 under 数码 (the Xiaomi is black only).
+    assert {b["name"]: b["count"] for b in facets["brands"]} == {"华为": 1}
+    assert facets["price_ranges"] == [{"min_fen": 500_000, "max_fen": None, "count": 1}]
+    # Not the spec filter: Huawei products from ¥1000 under 数码, the tablet without specs.
+    specs = {s["name"]: {v["value"]: v["count"] for v in s["values"]} for s in facets["specs"]}
+    assert specs == {"颜色": {"黑": 1, "白": 1}, "存储容量": {"256GB": 1, "512GB": 1}}
+
+    # Spec values come most common first (then by name and value), grouped by name.
+    assert (await search(client, q="手机", facets="true"))["facets"]["specs"] == [
+        {"name": "存储容量", "values": [{"value": "512GB", "count": 2}, {"value": "256GB", "count": 1}]},
+        {"name": "颜色", "values": [{"value": "黑", "count": 2}, {"value": "白", "count": 1}]},
+    ]
+
+
+async def test_one_facet_pass_serves_every_choice_of_brands(
+    client: httpx.AsyncClient, world: World, app_ctx: AppContext
+) -> None:
+    f = world.factory
+
+    async def statements(brand: str) -> tuple[int, dict[str, Any]]:
+        with QueryCounter(app_ctx) as counter:
+            body = await search(client, q="手机", brand_id=f.brands[brand].id, facets="true")
+        return counter.count, body
+
+    first, huawei = await statements("华为")
+    second, xiaomi = await statements("小米")
+    assert second < first  # the facet pass of the first answers the second
+    assert keys(world, xiaomi) == ["xiaomi"] and xiaomi["total"] == 1
+    assert {b["name"]: b["count"] for b in xiaomi["facets"]["brands"]} == {"华为": 1, "小米": 1}
+    assert {c["name"]: c["count"] for c in xiaomi["facets"]["categories"]} == {
+        "数码": 1,
+        "手机通讯": 1,
+        "手机": 1,
+    }
+    specs = {s["name"]: {v["value"]: v["count"] for v in s["values"]} for s in xiaomi["facets"]["specs"]}
+    assert specs == {"颜色": {"黑": 1}, "存储容量": {"512GB": 1}}
+    assert keys(world, huawei) == ["mate"] and huawei["facets"]["brands"] == xiaomi["facets"]["brands"]
+
+
+async def test_no_typo_matching_when_other_products_have_the_words(
+    client: httpx.AsyncClient, world: World, app_ctx: AppContext
+) -> None:
+    with QueryCounter(app_ctx) as counter:
+        body = await search(client, q="华为手机", brand_id=world.factory.brands["小米"].id, facets="true")
+    assert body["items"] == [] and body["total"] == 0
+    assert not any("<%" in statement for statement in counter.statements)  # no similar titles sought
+    # The words are found, under another brand: the facets say where, not similar titles.
+    assert {b["name"]: b["count"] for b in body["facets"]["brands"]} == {"华为": 1}
 
 
 async def test_sorts(client: httpx.AsyncClient, world: World) -> None:
@@ -324,3 +390,10 @@ async def test_a_typo_still_finds_something_on_postgresql(
         assert keys(world, body)[0] == "mate"  # pg_trgm word similarity on the title
     else:
         assert body["items"] == []  # SQLite has no typo tolerance
+    by_price = await search(client, q="华为手击", sort="price_asc", facets="true")
+    found = keys(world, by_price)
+    assert set(found) == set(keys(world, body)) and by_price["total"] == len(found)
+    prices = [item["price_fen"] for item in by_price["items"]]
+    assert prices == sorted(prices)
+    roots = [c["count"] for c in by_price["facets"]["categories"] if c["level"] == 1]
+    assert sum(roots) == len(found)  # the facets count the same similar titles

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
 
 from jishi.catalog.categories import brand_key
 from jishi.catalog.html import sanitize_description
 from jishi.catalog.importing import ParsedImport
 from jishi.catalog.importing import ProductDraft as ImportDraft
-from jishi.catalog.models import Brand, Category, Product, Sku
+from jishi.catalog.models import Brand, Category, Product, ProductMedia, Sku
 from jishi.core.cache import stamped, unstamped
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork
+from jishi.core.db import Database, UnitOfWork
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.sqljson import SqlJson
 from jishi.inventory import service as inventory
 
 # ---- what other packages read (search indexing, media) ------------------------------------
@@ -495,58 +497,65 @@ async def public_detail(ctx: AppContext, product_id: str) -> bytes:
     Two cached parts: what can sell out or disappear (visibility, prices, stock) lives at
     most a second, so availability is never staler than that in any process; the
     descriptive part (title, description, media, breadcrumb) lives five minutes. A hit opens
-    no database session. Misses are read in batches: the live parts of every product missed
-    in the same turn of the event loop in one query, their descriptive parts in two. Only
+    no database connection. Misses are read in batches, every product missed in the same
+    turn of the event loop by one query whose JSON the database writes: a page without its
+    descriptive part is read whole, one whose live part ran out reads only that. Only
     on-sale products of active shops exist for buyers; anything else is 404.
     """
-    live = await _part(ctx, _LIVE, product_id)
-    if live == _GONE:
-        raise NotFound()
-    page = await _part(ctx, _PAGE, product_id)
-    if page == _GONE:
-        raise NotFound()
-    return page[:-1] + b"," + live[1:]  # one JSON object from the two
+    live = await ctx.cache.get(_LIVE.key(product_id))
+    page = await ctx.cache.get(_PAGE.key(product_id))
+    if page is None:
+        if live is not None and unstamped(live, _LIVE.ttl)[0] == _GONE:
+            raise NotFound()
+        return _found(await _load(ctx, _PAGE, product_id))
+    return _joined(
+        await _part(ctx, _PAGE, product_id, page), _found(await _part(ctx, _LIVE, product_id, live))
+    )
 
 
 _GONE = b"404"
 PAGE_CACHE_TTL = 300.0  # every change of the product or its media deletes it at once
 
-PartReader = Callable[[UnitOfWork, AppContext, list[str]], Awaitable[dict[str, dict[str, Any]]]]
+PartReader = Callable[[AppContext, list[str]], Awaitable[dict[str, bytes]]]
 
 
 @dataclass(frozen=True)
 class _DetailPart:
     name: str
     ttl: float
-    read: PartReader  # the part of each product that buyers may see; the others are absent
+    read: PartReader  # reads, caches and answers these products (``_GONE`` for the invisible)
 
     def key(self, product_id: str) -> str:
         return f"{detail_cache_key(product_id)}:{self.name}"
 
 
-async def _part(ctx: AppContext, part: _DetailPart, product_id: str) -> bytes:
-    """A part from the cache, or read with the other parts missed at the same moment. A hit in
-    the second half of its life also re-reads it in the background (see ``core.cache.cached``)."""
+def _load(ctx: AppContext, part: _DetailPart, product_id: str) -> Awaitable[bytes]:
+    return ctx.batcher.load(f"catalog:detail:{part.name}", product_id, partial(part.read, ctx))
 
-    async def build(product_ids: list[str]) -> dict[str, bytes]:
-        async with ctx.database.uow() as uow:
-            found = await part.read(uow, ctx, product_ids)
-        built = {pid: _dumps(found[pid]) if pid in found else _GONE for pid in product_ids}
-        for pid, value in built.items():
-            await ctx.cache.set(part.key(pid), stamped(value), part.ttl)
-        return built
 
-    group = f"catalog:detail:{part.name}"
-    stored = await ctx.cache.get(part.key(product_id))
+async def _part(ctx: AppContext, part: _DetailPart, product_id: str, stored: bytes | None) -> bytes:
+    """A part as cached, or read with the other products missed at the same moment. A hit
+    in the second half of its life also re-reads it in the background (see
+    ``core.cache.cached``)."""
     if stored is None:
-        return await ctx.batcher.load(group, product_id, build)
+        return await _load(ctx, part, product_id)
     value, due = unstamped(stored, part.ttl)
     if due:
-        ctx.batcher.start(group, product_id, build)
+        ctx.batcher.start(f"catalog:detail:{part.name}", product_id, partial(part.read, ctx))
     return value
 
 
-def _dumps(value: dict[str, Any]) -> bytes:
+def _found(value: bytes) -> bytes:
+    if value == _GONE:
+        raise NotFound()
+    return value
+
+
+def _joined(page: bytes, live: bytes) -> bytes:
+    return page[:-1] + b"," + live[1:]  # one JSON object from the two
+
+
+def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -554,140 +563,172 @@ async def invalidate_detail(ctx: AppContext, product_id: str) -> None:
     await ctx.cache.delete(_LIVE.key(product_id), _PAGE.key(product_id))
 
 
-async def _live_parts(uow: UnitOfWork, ctx: AppContext, product_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Visibility (product on sale, shop active), prices and stock, with the enabled SKUs:
-    one query for every product asked for."""
-    from jishi.shops import service as shops
-
-    rows = await uow.session.execute(
-        select(
-            Product.id,
-            Product.price_min_fen,
-            Product.price_max_fen,
-            Product.market_price_fen,
-            Product.sales_count,
-            Product.stock_total,
-            Sku.id,
-            Sku.specs,
-            Sku.price_fen,
-            Sku.market_price_fen,
-            Sku.stock - Sku.reserved,
-        )
-        .outerjoin(Sku, and_(Sku.product_id == Product.id, Sku.is_enabled.is_(True)))
-        .where(
-            Product.id.in_(product_ids),
-            Product.status == "on_sale",
-            shops.active_shop_name(Product.shop_id).is_not(None),
-        )
-        .order_by(Product.id, Sku.created_at, Sku.id)
-    )
-    parts: dict[str, dict[str, Any]] = {}
-    for pid, low, high, market, sales, stock_total, sku_id, specs, price, sku_market, available in rows:
-        part = parts.get(pid)
-        if part is None:
-            part = parts[pid] = {
-                "status": "on_sale",
-                "skus": [],
-                "price_fen": low,
-                "price_min_fen": low,
-                "price_max_fen": high,
-                "market_price_fen": market,
-                "sales_count": sales,
-                "in_stock": stock_total > 0,
-            }
-        if sku_id is not None:
-            part["skus"].append(
-                {
-                    "id": sku_id,
-                    "specs": specs,
-                    "price_fen": price,
-                    "market_price_fen": sku_market,
-                    "available": available > 0,
-                    "stock": available,
-                }
-            )
-    return parts
+async def _read_pages(ctx: AppContext, product_ids: list[str]) -> dict[str, bytes]:
+    """Whole pages, both parts, in one query. The descriptive part of a product buyers may
+    not see is not kept: it may be back on sale the next second."""
+    rows = await _fetch(ctx.database, _page_statements(ctx.database.dialect)[0], product_ids)
+    pages: dict[str, bytes] = {}
+    lives = dict.fromkeys(product_ids, _GONE)
+    for product_id, page, live, media, main_image_id in rows:
+        pages[product_id] = _with_media(ctx, page, media, main_image_id)
+        lives[product_id] = live.encode()
+    await ctx.cache.set_many({_PAGE.key(pid): stamped(page) for pid, page in pages.items()}, _PAGE.ttl)
+    await ctx.cache.set_many({_LIVE.key(pid): stamped(live) for pid, live in lives.items()}, _LIVE.ttl)
+    return {pid: _joined(pages[pid], live) if pid in pages else _GONE for pid, live in lives.items()}
 
 
-_CATEGORY_COLUMNS = ("id", "name", "parent_id", "level", "sort_order", "is_enabled", "spec_template")
-_BRAND_COLUMNS = ("id", "name", "name_en", "description", "is_enabled")
+async def _read_live(ctx: AppContext, product_ids: list[str]) -> dict[str, bytes]:
+    rows = await _fetch(ctx.database, _page_statements(ctx.database.dialect)[1], product_ids)
+    answers = dict.fromkeys(product_ids, _GONE)
+    answers.update((product_id, live.encode()) for product_id, live in rows)
+    await ctx.cache.set_many({_LIVE.key(pid): stamped(value) for pid, value in answers.items()}, _LIVE.ttl)
+    return answers
 
 
-async def _page_parts(uow: UnitOfWork, ctx: AppContext, product_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Everything descriptive about the products, with their shop's name, category path and
-    brand in one query (a category is at most three levels deep) and their media in another."""
+async def _fetch(database: Database, statement: Select[Any], product_ids: list[str]) -> Sequence[Any]:
+    """One statement on a pooled connection. On PostgreSQL outside a transaction: a single
+    statement sees one snapshot anyway, and BEGIN and ROLLBACK would cost two round trips."""
+    async with database.engine.connect() as connection:
+        if database.dialect == "postgresql":
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows: Sequence[Any] = (await connection.execute(statement, {"ids": product_ids})).all()
+    return rows
+
+
+def _with_media(ctx: AppContext, page: str, media: str, main_image_id: str | None) -> bytes:
+    """The descriptive part with its media, whose addresses the storage backend decides."""
     from jishi.catalog import media_service
+
+    shown = [
+        {
+            "id": m["id"],
+            "kind": m["kind"],
+            "is_main": m["id"] == main_image_id,
+            "width": m["width"],
+            "height": m["height"],
+            "urls": media_service.media_urls(ctx.storage, m["storage_key"], m["variants"]),
+        }
+        for m in json.loads(media)
+    ]
+    return page.encode()[:-1] + b',"media":' + _dumps(shown) + b"}"
+
+
+@functools.cache
+def _page_statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
+    """(whole page, live part) of the products listed in ``ids`` that buyers may see: on
+    sale, in an active shop (``shops.service.active_shop_name``, a scalar subquery). Built
+    once per dialect, so each is compiled (and on PostgreSQL prepared) once."""
     from jishi.shops import service as shops
 
-    leaf, parent, root = aliased(Category), aliased(Category), aliased(Category)
-    brand = aliased(Brand)
-    shop_name = shops.active_shop_name(Product.shop_id)
-    rows = (
-        await uow.session.execute(
-            select(
-                Product.id,
-                Product.title,
-                Product.subtitle,
-                Product.shop_id,
-                shop_name,
-                Product.description_html,
-                Product.specs,
-                Product.rating_avg,
-                Product.review_count,
-                Product.main_image_id,
-                *(getattr(c, name) for c in (root, parent, leaf) for name in _CATEGORY_COLUMNS),
-                *(getattr(brand, name) for name in _BRAND_COLUMNS),
-            )
-            .outerjoin(leaf, leaf.id == Product.category_id)
-            .outerjoin(parent, parent.id == leaf.parent_id)
-            .outerjoin(root, root.id == parent.parent_id)
-            .outerjoin(brand, brand.id == Product.brand_id)
-            .where(Product.id.in_(product_ids), shop_name.is_not(None))
-        )
-    ).all()
-    media = await media_service.media_of_products(uow, ctx.storage, {r[0]: r[9] for r in rows})
-    return {row[0]: _page_dict(row, media[row[0]]) for row in rows}
-
-
-def _page_dict(row: Any, media: list[Any]) -> dict[str, Any]:
-    pid, title, subtitle, shop_id, shop_name, description, specs, rating, reviews, _ = row[:10]
-    width = len(_CATEGORY_COLUMNS)
-    path = [_columns(_CATEGORY_COLUMNS, row[10 + width * n : 10 + width * (n + 1)]) for n in range(3)]
-    crumbs = [c for c in path if c is not None]
-    return {
-        "id": pid,
-        "title": title,
-        "subtitle": subtitle,
-        "shop_id": shop_id,
-        "shop": {"id": shop_id, "name": shop_name},
-        "category": path[2],
-        "breadcrumb": crumbs if path[2] is not None else [],
-        "brand": _columns(_BRAND_COLUMNS, row[10 + width * 3 :]),
-        "description": description,
-        "specs": specs,
-        "rating_avg": rating,
-        "review_count": reviews,
-        "media": [
+    j = SqlJson(dialect)
+    products, skus, media = Product.__table__.c, Sku.__table__.c, ProductMedia.__table__.c
+    leaf, parent, crumb = (Category.__table__.alias(name) for name in ("leaf", "parent", "crumb"))
+    brand = Brand.__table__.alias("brand")
+    shop_name = shops.active_shop_name(products.shop_id)
+    live = j.object(
+        {
+            "status": j.text("on_sale"),
+            "skus": j.array(
+                j.object(
+                    {
+                        "id": skus.id,
+                        "specs": j.stored(skus.specs),
+                        "price_fen": skus.price_fen,
+                        "market_price_fen": skus.market_price_fen,
+                        "available": j.boolean(skus.stock - skus.reserved > 0),
+                        "stock": skus.stock - skus.reserved,
+                    }
+                ),
+                source=Sku.__table__,
+                where=[skus.product_id == products.id, skus.is_enabled.is_(True)],
+                order_by=[skus.created_at, skus.id],
+            ),
+            "price_fen": products.price_min_fen,
+            "price_min_fen": products.price_min_fen,
+            "price_max_fen": products.price_max_fen,
+            "market_price_fen": products.market_price_fen,
+            "sales_count": products.sales_count,
+            "in_stock": j.boolean(products.stock_total > 0),
+        }
+    )
+    page = j.object(
+        {
+            "id": products.id,
+            "title": products.title,
+            "subtitle": products.subtitle,
+            "shop_id": products.shop_id,
+            "shop": j.object({"id": products.shop_id, "name": shop_name}),
+            "category": j.when(leaf.c.id.is_not(None), _category_json(j, leaf)),
+            # The tree is three levels deep: the leaf, its parent and the parent's parent.
+            "breadcrumb": j.array(
+                _category_json(j, crumb),
+                source=crumb,
+                where=[crumb.c.id.in_([leaf.c.id, leaf.c.parent_id, parent.c.parent_id])],
+                order_by=[crumb.c.level],
+            ),
+            "brand": j.when(
+                brand.c.id.is_not(None),
+                j.object(
+                    {
+                        "id": brand.c.id,
+                        "name": brand.c.name,
+                        "name_en": brand.c.name_en,
+                        "description": brand.c.description,
+                        "is_enabled": j.boolean(brand.c.is_enabled),
+                    }
+                ),
+            ),
+            "description": products.description_html,
+            "specs": j.stored(products.specs),
+            "rating_avg": products.rating_avg,
+            "review_count": products.review_count,
+        }
+    )
+    media_list = j.array(
+        j.object(
             {
-                "id": m.id,
-                "kind": m.kind,
-                "is_main": m.is_main,
-                "width": m.width,
-                "height": m.height,
-                "urls": m.urls,
+                "id": media.id,
+                "kind": media.kind,
+                "width": media.width,
+                "height": media.height,
+                "storage_key": media.storage_key,
+                "variants": j.stored(media.variants),
             }
-            for m in media
-        ],
-    }
+        ),
+        source=ProductMedia.__table__,
+        where=[media.product_id == products.id],
+        order_by=[media.kind, media.position, media.id],
+    )
+    visible = [j.any_of(products.id, "ids"), products.status == "on_sale", shop_name.is_not(None)]
+    whole = (
+        select(products.id, j.as_text(page), j.as_text(live), j.as_text(media_list), products.main_image_id)
+        .select_from(
+            Product.__table__.outerjoin(leaf, leaf.c.id == products.category_id)
+            .outerjoin(parent, parent.c.id == leaf.c.parent_id)
+            .outerjoin(brand, brand.c.id == products.brand_id)
+        )
+        .where(*visible)
+    )
+    return whole, select(products.id, j.as_text(live)).where(*visible)
 
 
-def _columns(names: tuple[str, ...], values: Any) -> dict[str, Any] | None:
-    """A joined row's columns as a dict, or None when the outer join found nothing."""
-    return dict(zip(names, values, strict=True)) if values[0] is not None else None
+def _category_json(j: SqlJson, category: Any) -> Any:
+    c = category.c
+    return j.object(
+        {
+            "id": c.id,
+            "name": c.name,
+            "parent_id": c.parent_id,
+            "level": c.level,
+            "sort_order": c.sort_order,
+            "is_enabled": j.boolean(c.is_enabled),
+            "spec_template": j.stored(c.spec_template),
+        }
+    )
 
 
-_LIVE = _DetailPart("live", DETAIL_CACHE_TTL, _live_parts)
-_PAGE = _DetailPart("page", PAGE_CACHE_TTL, _page_parts)
+_LIVE = _DetailPart("live", DETAIL_CACHE_TTL, _read_live)
+_PAGE = _DetailPart("page", PAGE_CACHE_TTL, _read_pages)
 
 
 async def update_category(uow: UnitOfWork, category_id: str, changes: dict[str, Any]) -> Category:

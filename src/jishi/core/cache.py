@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 import structlog
@@ -21,6 +21,10 @@ log = structlog.get_logger(__name__)
 class Cache(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
+    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float) -> None:
+        """``set`` each item, in one round trip."""
+        ...
+
     async def delete(self, *keys: str) -> None: ...
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
         """Add one to a counter that lives ``ttl_seconds`` from its first increment.
@@ -59,6 +63,10 @@ class MemoryCache:
         if len(self._data) >= self._max_entries:
             self._evict()
         self._data[key] = (self._now() + ttl_seconds, value)
+
+    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float) -> None:
+        for key, value in items.items():
+            await self.set(key, value, ttl_seconds)
 
     async def delete(self, *keys: str) -> None:
         for key in keys:
@@ -104,6 +112,14 @@ class RedisCache:
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self._redis.set(self._k(key), value, px=max(1, int(ttl_seconds * 1000)))
+
+    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float) -> None:
+        if not items:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, value in items.items():
+                pipe.set(self._k(key), value, px=max(1, int(ttl_seconds * 1000)))
+            await pipe.execute()
 
     async def delete(self, *keys: str) -> None:
         if keys:
@@ -250,14 +266,22 @@ class Batcher:
     A key asked for while nothing of its group is queued starts a batch that runs on the next
     turn of the event loop; every key of that group asked for until then joins it, and
     ``load_many`` builds them all at once (one database round trip instead of one per key).
-    A key already queued or being loaded is not loaded twice. Per process, like SingleFlight.
+    At most MAX_LOADING batches of a group are loaded at once: keys asked for meanwhile wait
+    and go together in the next batch as soon as one finishes. Under load this keeps batches
+    large and connections few (a batch per turn of a busy loop was a handful of keys, and
+    dozens of batches in flight took more connections than the pool keeps open). A key
+    already queued or being loaded is not loaded twice. Per process, like SingleFlight.
     """
 
     MAX_BATCH = 200
+    MAX_LOADING = 2
 
     def __init__(self) -> None:
         self._queued: dict[str, dict[str, asyncio.Future[bytes]]] = {}
         self._loading: dict[str, dict[str, asyncio.Future[bytes]]] = {}
+        self._loaders: dict[str, LoadMany] = {}
+        self._in_flight: dict[str, int] = {}
+        self._starting: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Task[bytes]] = set()
 
@@ -271,18 +295,30 @@ class Batcher:
         queued = self._queued.setdefault(group, {})
         future = queued.get(key) or loading.get(key)
         if future is None:
-            loop = asyncio.get_running_loop()
-            if not queued:
-                loop.call_soon(self._start, group, load_many)
-            future = queued[key] = loop.create_future()
+            future = queued[key] = asyncio.get_running_loop().create_future()
+            self._loaders[group] = load_many
+            self._schedule(group)
         return await asyncio.shield(future)
 
-    def _start(self, group: str, load_many: LoadMany) -> None:
-        queued = list(self._queued.pop(group, {}).items())
-        for first in range(0, len(queued), self.MAX_BATCH):
-            batch = dict(queued[first : first + self.MAX_BATCH])
+    def _schedule(self, group: str) -> None:
+        """Start the queued keys on the next turn of the loop, if a batch may start."""
+        if (
+            self._queued.get(group)
+            and group not in self._starting
+            and self._in_flight.get(group, 0) < self.MAX_LOADING
+        ):
+            self._starting.add(group)
+            asyncio.get_running_loop().call_soon(self._start, group)
+
+    def _start(self, group: str) -> None:
+        self._starting.discard(group)
+        queued = self._queued[group]
+        while queued and self._in_flight.get(group, 0) < self.MAX_LOADING:
+            keys = list(queued)[: self.MAX_BATCH]
+            batch = {key: queued.pop(key) for key in keys}
             self._loading[group].update(batch)
-            task = asyncio.get_running_loop().create_task(self._run(group, batch, load_many))
+            self._in_flight[group] = self._in_flight.get(group, 0) + 1
+            task = asyncio.get_running_loop().create_task(self._run(group, batch, self._loaders[group]))
             self._tasks.add(task)  # the loop keeps only weak references to tasks
             task.add_done_callback(self._tasks.discard)
 
@@ -300,3 +336,5 @@ class Batcher:
         finally:
             for key in batch:
                 self._loading[group].pop(key, None)
+            self._in_flight[group] -= 1
+            self._schedule(group)

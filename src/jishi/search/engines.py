@@ -33,9 +33,11 @@ from sqlalchemy import (
     BigInteger,
     BindParameter,
     ColumnElement,
+    CompoundSelect,
     Float,
     FromClause,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -46,14 +48,17 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    null,
     or_,
     select,
     text,
+    true,
+    union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
-from jishi.core.db import Database, UnitOfWork
+from jishi.core.db import Database, UnitOfWork, upsert
 from jishi.search.models import SearchDocument, SearchDocumentCategory, SearchDocumentSpec, SearchState
 from jishi.search.text import ParsedQuery, fts5_query, title_clauses, tsquery
 
@@ -227,6 +232,10 @@ class SearchEngine(Protocol):
         """How many documents match, counting no further than ``cap + 1``."""
         ...
 
+    async def facet_rows(self, uow: UnitOfWork, request: SearchRequest) -> list[list[Any]]:
+        """The rows ``count_facets`` turns into this search's facets, for any choice of brands."""
+        ...
+
     async def facets(self, uow: UnitOfWork, request: SearchRequest) -> FacetCounts: ...
 
     async def suggest(self, uow: UnitOfWork, query: ParsedQuery, limit: int) -> list[tuple[str, str]]:
@@ -235,12 +244,6 @@ class SearchEngine(Protocol):
 
 
 # ---- the index state row --------------------------------------------------------------------
-
-
-def upsert(dialect: str, table: Any) -> Any:
-    """``INSERT … ON CONFLICT`` for the dialect at hand (both speak it)."""
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
 
 
 async def lock_index(uow: UnitOfWork) -> None:
@@ -359,17 +362,22 @@ def _filter_conditions(
             conditions.append(DOCS.c.price_min_fen <= filters.price_max_fen)
     if filters.in_stock:
         conditions.append(DOCS.c.in_stock.is_(True))
-    if filters.specs and "spec" not in exclude:
-        by_name: dict[str, list[str]] = {}
-        for name, value in filters.specs:
-            by_name.setdefault(name, []).append(value)
-        for name, values in sorted(by_name.items()):
-            conditions.append(
-                DOCS.c.product_id.in_(
-                    select(SPECS.c.product_id).where(SPECS.c.name == name, SPECS.c.value.in_(values))
-                )
-            )
+    if "spec" not in exclude:
+        conditions += _spec_conditions(filters)
     return conditions
+
+
+def _spec_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """The spec filter: values of one name are alternatives, names must all be met."""
+    by_name: dict[str, list[str]] = {}
+    for name, value in filters.specs:
+        by_name.setdefault(name, []).append(value)
+    return [
+        DOCS.c.product_id.in_(
+            select(SPECS.c.product_id).where(SPECS.c.name == name, SPECS.c.value.in_(values))
+        )
+        for name, values in sorted(by_name.items())
+    ]
 
 
 def _after(columns: Any, keys: Sequence[tuple[str, bool]], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -543,38 +551,19 @@ class SqlSearchEngine(ABC):
         matching = select(DOCS.c.product_id).where(*self._conditions(request)).limit(cap + 1).subquery()
         return int(await uow.session.scalar(select(func.count()).select_from(matching)) or 0)
 
-    async def facets(self, uow: UnitOfWork, request: SearchRequest) -> FacetCounts:
-        """Categories, brands and price ranges in one grouped pass over the matches (each facet
-        ignores its own filter), spec values in a second query once words or a category
-        narrow the results."""
+    async def facet_rows(self, uow: UnitOfWork, request: SearchRequest) -> list[list[Any]]:
+        """The one statement behind the facets (see ``_FacetTally``): its rows depend on every
+        filter but the brands, so one list serves any choice of brands (``count_facets``)."""
         if request.query is not None and request.query.is_empty:
-            return FacetCounts(_empty_facets(), 0)
-        await self.prepare(uow, request.fuzzy)
-        counts = _FacetTally(request.filters)
-        rows = await uow.session.execute(counts.query(self._conditions(request, exclude=FACET_FILTERS)))
-        counts.add(rows.all())
-        facets = counts.facets()
-        facets["specs"] = await self._spec_facets(uow, request)
-        return FacetCounts(facets, counts.matching)
-
-    async def _spec_facets(self, uow: UnitOfWork, request: SearchRequest) -> list[dict[str, Any]]:
-        # Spec values mean something within a kind of product: counted once the results are
-        # narrowed by words or by a category (across the whole catalog they are noise).
-        if request.query is None and request.filters.category_id is None:
             return []
-        count = func.count().label("count")
-        specs = await uow.session.execute(
-            select(SPECS.c.name, SPECS.c.value, count)
-            .select_from(SPECS.join(DOCS, DOCS.c.product_id == SPECS.c.product_id))
-            .where(*self._conditions(request, exclude=("spec",)))
-            .group_by(SPECS.c.name, SPECS.c.value)
-            .order_by(count.desc(), SPECS.c.name, SPECS.c.value)
-            .limit(SPEC_FACETS)
-        )
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for name, value, n in specs.all():
-            groups.setdefault(name, []).append({"value": value, "count": int(n)})
-        return [{"name": name, "values": values} for name, values in groups.items()]
+        await self.prepare(uow, request.fuzzy)
+        tally = _FacetTally(request.filters, with_specs=_with_specs(request))
+        exclude = (*FACET_FILTERS, "spec") if tally.with_specs else FACET_FILTERS
+        rows = await uow.session.execute(tally.query(self._conditions(request, exclude=exclude)))
+        return [list(row) for row in rows.all()]
+
+    async def facets(self, uow: UnitOfWork, request: SearchRequest) -> FacetCounts:
+        return count_facets(request, await self.facet_rows(uow, request))
 
     async def suggest(self, uow: UnitOfWork, query: ParsedQuery, limit: int) -> list[tuple[str, str]]:
         if query.is_empty:
@@ -601,20 +590,23 @@ def _price_bucket() -> ColumnElement[int]:
 
 
 class _FacetTally:
-    """One grouped pass for three facets that each ignore their own filter.
+    """One pass over the matches for every facet, each facet ignoring its own filter.
 
-    The pass keeps every filter except category, brand and price; for those it groups by
-    whether each row passes them (only the ones in use), so each facet can add up the rows
-    that pass the other two, and the rows that pass all three are the matches.
+    The pass keeps every filter except category, brand and price. It groups the matches by
+    leaf path, brand and price range, and by whether each row passes the category and price
+    filters (those in use); the brand filter is applied here, to the brand of each group, so
+    the pass and its rows are the same whatever brands are chosen (and cached so). Each facet
+    then adds up the rows that pass every filter but its own, and the rows that pass all are
+    the matches. With spec values, the spec filter becomes such a flag too and the matches
+    are a CTE read twice (found once): grouped as above, and joined to their spec values,
+    counted per brand for the rows that pass category and price, beside them (``UNION ALL``).
     """
 
-    def __init__(self, filters: Filters) -> None:
+    def __init__(self, filters: Filters, *, with_specs: bool) -> None:
         self.flags: dict[str, ColumnElement[bool]] = {}
         if filters.category_id is not None:
             below = f"/{filters.category_id}/"
             self.flags["category"] = DOCS.c.category_path.contains(below, autoescape=True)
-        if filters.brand_ids:
-            self.flags["brand"] = DOCS.c.brand_id.in_(filters.brand_ids)
         price = [
             condition
             for condition in (
@@ -625,43 +617,99 @@ class _FacetTally:
         ]
         if price:
             self.flags["price"] = and_(*price)
+        self.brand_ids = set(filters.brand_ids)
+        self.with_specs = with_specs
+        self.spec_filter = _spec_conditions(filters) if with_specs else []
         self.leaves: dict[tuple[str, str], int] = {}
         self.brands: dict[tuple[str, str], int] = {}
         self.buckets = [0] * len(PRICE_BUCKETS)
+        self.specs: dict[tuple[str, str], int] = {}
         self.matching = 0
 
-    def query(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
-        passes = [case((flag, 1), else_=0).label(f"{name}_ok") for name, flag in self.flags.items()]
+    def query(self, conditions: list[ColumnElement[bool]]) -> Select[Any] | CompoundSelect[Any]:
+        """Rows (path, names, brand id, brand name, bucket, flags…, spec name, spec value,
+        count) of the documents meeting ``conditions``: every filter but the faceted ones."""
+        flags = [case((flag, 1), else_=0).label(f"{name}_ok") for name, flag in self.flags.items()]
         keys = [
             DOCS.c.category_path,
             DOCS.c.category_names,
             DOCS.c.brand_id,
             DOCS.c.brand_name,
             _price_bucket().label("bucket"),
-            *passes,
+            *flags,
         ]
-        query = select(*keys, func.count().label("count")).where(*conditions)
-        if len(passes) >= 2:  # a row failing two of them counts in no facet
-            query = query.where(sum(passes[1:], passes[0]) >= len(passes) - 1)
-        return query.group_by(*keys)
+        unnamed = [cast(null(), String).label("spec_name"), cast(null(), String).label("spec_value")]
+        if not self.with_specs:
+            counted = select(*keys).where(*conditions, *_at_most_one_failing(flags)).subquery("matches")
+            return self._grouped(counted, func.count(), unnamed)
+        # Rows are weighed, not filtered: the planner cannot estimate a filter on a CTE's
+        # computed columns, and guessing a few rows it chose sorts that spilled to disk.
+        facet_weight = and_(true(), *self.spec_filter, *_at_most_one_failing(flags))
+        spec_weight = and_(true(), *self.flags.values())
+        matches = (
+            select(
+                DOCS.c.product_id,
+                *keys,
+                case((facet_weight, 1), else_=0).label("facet_weight"),
+                case((spec_weight, 1), else_=0).label("spec_weight"),
+            )
+            .where(*conditions)
+            .cte("matches")
+        )
+        count = func.sum(matches.c.spec_weight)
+        spec_values = (
+            select(
+                *(
+                    matches.c.brand_id if k.name == "brand_id" else cast(null(), k.type).label(k.name)
+                    for k in keys
+                ),
+                SPECS.c.name,
+                SPECS.c.value,
+                count.label("count"),
+            )
+            .select_from(matches.join(SPECS, SPECS.c.product_id == matches.c.product_id))
+            .group_by(matches.c.brand_id, SPECS.c.name, SPECS.c.value)
+            .having(count > 0)
+        )
+        return union_all(self._grouped(matches, func.sum(matches.c.facet_weight), unnamed), spec_values)
 
-    def add(self, rows: Sequence[Any]) -> None:
+    def _grouped(self, matches: FromClause, count: ColumnElement[Any], unnamed: Sequence[Any]) -> Select[Any]:
+        names = ["category_path", "category_names", "brand_id", "brand_name", "bucket"]
+        keys = [matches.c[name] for name in names + [f"{flag}_ok" for flag in self.flags]]
+        return (
+            select(*keys, *unnamed, count.label("count"))
+            .select_from(matches)
+            .group_by(*keys)
+            .having(count > 0)
+        )
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
         names = list(self.flags)
-        for path, category_names, brand_id, brand_name, bucket, *passed_and_count in rows:
-            *passed, n = passed_and_count
+        for path, category_names, brand_id, brand_name, bucket, *rest in rows:
+            passed, (spec_name, spec_value, n) = rest[: len(names)], rest[len(names) :]
             failed = {name for name, ok in zip(names, passed, strict=True) if not ok}
+            if self.brand_ids and brand_id not in self.brand_ids:
+                failed.add("brand")
+            if spec_name is not None:  # counted for the rows passing category and price
+                if "brand" not in failed:
+                    self.specs[(spec_name, spec_value)] = self.specs.get((spec_name, spec_value), 0) + n
+                continue
             if not failed:
-                self.matching += int(n)
+                self.matching += n
             if not failed - {"category"}:
                 key = (path, category_names)
-                self.leaves[key] = self.leaves.get(key, 0) + int(n)
+                self.leaves[key] = self.leaves.get(key, 0) + n
             if not failed - {"brand"} and brand_id is not None:
-                self.brands[(brand_id, brand_name)] = self.brands.get((brand_id, brand_name), 0) + int(n)
+                self.brands[(brand_id, brand_name)] = self.brands.get((brand_id, brand_name), 0) + n
             if not failed - {"price"}:
-                self.buckets[int(bucket)] += int(n)
+                self.buckets[int(bucket)] += n
 
     def facets(self) -> dict[str, Any]:
         brands = sorted(self.brands.items(), key=lambda item: (-item[1], item[0][0]))[:BRAND_FACETS]
+        top = sorted(self.specs.items(), key=lambda item: (-item[1], item[0]))[:SPEC_FACETS]
+        specs: dict[str, list[dict[str, Any]]] = {}
+        for (name, value), n in top:
+            specs.setdefault(name, []).append({"value": value, "count": n})
         return {
             "categories": _category_counts([(path, names, n) for (path, names), n in self.leaves.items()]),
             "brands": [{"id": bid, "name": name, "count": n} for (bid, name), n in brands],
@@ -670,8 +718,29 @@ class _FacetTally:
                 for (low, high), n in zip(PRICE_BUCKETS, self.buckets, strict=True)
                 if n
             ],
-            "specs": [],
+            "specs": [{"name": name, "values": values} for name, values in specs.items()],
         }
+
+
+def _with_specs(request: SearchRequest) -> bool:
+    # Spec values mean something within a kind of product: counted once the results are
+    # narrowed by words or by a category (across the whole catalog they are noise).
+    return request.query is not None or request.filters.category_id is not None
+
+
+def count_facets(request: SearchRequest, rows: Sequence[Sequence[Any]]) -> FacetCounts:
+    """Categories, brands, price ranges and spec values, each ignoring its own filter, and
+    how many documents match, from the rows of ``facet_rows`` for this search's filters."""
+    if request.query is not None and request.query.is_empty:
+        return FacetCounts(_empty_facets(), 0)
+    tally = _FacetTally(request.filters, with_specs=_with_specs(request))
+    tally.add(rows)
+    return FacetCounts(tally.facets(), tally.matching)
+
+
+def _at_most_one_failing(flags: Sequence[ColumnElement[int]]) -> list[ColumnElement[bool]]:
+    """A row failing two of the faceted filters counts in no facet."""
+    return [sum(flags[1:], flags[0]) >= len(flags) - 1] if len(flags) >= 2 else []
 
 
 def _category_counts(leaves: Sequence[Any]) -> list[dict[str, Any]]:
@@ -747,7 +816,15 @@ class PostgresEngine(SqlSearchEngine):
 
     def match(self, query: ParsedQuery, fuzzy: bool) -> ColumnElement[bool]:
         if fuzzy:
-            return literal(query.text).bool_op("<%")(DOCS.c.title)
+            # The similar titles first, from the trigram index: the planner cannot estimate
+            # `<%` and, sorting by a column, walked the sort's index testing every row.
+            similar = (
+                select(DOCS.c.product_id)
+                .where(literal(query.text).bool_op("<%")(DOCS.c.title))
+                .cte("similar_titles")
+                .prefix_with("MATERIALIZED")
+            )
+            return DOCS.c.product_id.in_(select(similar.c.product_id))
         return self._tsv.bool_op("@@")(cast(literal(tsquery(query)), postgresql.TSQUERY))
 
     def ranked(
@@ -765,13 +842,26 @@ class PostgresEngine(SqlSearchEngine):
         title = func.array_to_tsvector(func.string_to_array(DOCS.c.title_tokens, " "))
         return title.bool_op("@@")(cast(literal(tsquery(clause)), postgresql.TSQUERY))
 
+    # For this transaction only. A search's parameters decide its plan (a word in five titles
+    # or in 20 000), so each is planned for its own: the generic plan PostgreSQL settles on for
+    # a prepared statement walked a sort index past every row for a rare word (0.4 s instead
+    # of 5 ms). JIT compiling cost a facet pass more (50-90 ms) than it saved, and so did
+    # parallel workers with many searches at once. The search tables are read from memory:
+    # at the default random_page_cost (4, for spinning disks) a word in a fifth of the
+    # documents was matched by a sequential scan unpacking every tsvector rather than by the
+    # GIN index (searches on the bench catalog took 30 % less time in all).
+    SETTINGS = (
+        ("plan_cache_mode", "force_custom_plan"),
+        ("jit", "off"),
+        ("max_parallel_workers_per_gather", "0"),
+        ("random_page_cost", "1.1"),
+    )
+
     async def prepare(self, uow: UnitOfWork, fuzzy: bool) -> None:
-        if fuzzy:  # `<%` uses this threshold; `true`: for this transaction only
-            await uow.session.execute(
-                text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)").bindparams(
-                    t=str(self.WORD_SIMILARITY)
-                )
-            )
+        settings = list(self.SETTINGS)
+        if fuzzy:  # `<%` uses this threshold
+            settings.append(("pg_trgm.word_similarity_threshold", str(self.WORD_SIMILARITY)))
+        await uow.session.execute(select(*(func.set_config(name, value, True) for name, value in settings)))
 
 
 def engine_for(dialect: str) -> SqlSearchEngine:

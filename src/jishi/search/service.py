@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, or_, select
 from jishi.accounts.service import Principal
 from jishi.core.cache import cached
 from jishi.core.context import AppContext
-from jishi.core.db import Database, UnitOfWork
+from jishi.core.db import Database, UnitOfWork, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.search import text
@@ -31,11 +31,12 @@ from jishi.search.engines import (
     Filters,
     Hit,
     SearchRequest,
+    SqlSearchEngine,
     bump_generation,
+    count_facets,
     current_state,
     engine_for,
     read_state,
-    upsert,
 )
 from jishi.search.models import LoggedQuery, LoggedQueryDay, SearchSynonym
 
@@ -126,8 +127,9 @@ def _digest(material: dict[str, Any]) -> str:
     return hashlib.sha256(raw).hexdigest()[:40]
 
 
-def _matching_material(cleaned: str, params: SearchParams) -> dict[str, Any]:
-    """What decides which documents match (not their order or the page)."""
+def _matching_material(cleaned: str, params: SearchParams, *, brands: bool = True) -> dict[str, Any]:
+    """What decides which documents match (not their order or the page); without the brands,
+    what decides the facet pass (``engines.count_facets`` applies them)."""
     f = params.filters
     return {
         "q": cleaned,
@@ -135,7 +137,7 @@ def _matching_material(cleaned: str, params: SearchParams) -> dict[str, Any]:
         "f": [
             f.category_id,
             f.shop_id,
-            sorted(set(f.brand_ids)),
+            sorted(set(f.brand_ids)) if brands else None,
             f.price_min_fen,
             f.price_max_fen,
             f.in_stock,
@@ -232,8 +234,8 @@ class _Lookup:
     synonyms_version: int
     _query: text.ParsedQuery | None = None
 
-    def key(self, part: str, **page: Any) -> str:
-        material = {**_matching_material(self.cleaned, self.params), **page}
+    def key(self, part: str, *, brands: bool = True, **page: Any) -> str:
+        material = {**_matching_material(self.cleaned, self.params, brands=brands), **page}
         return f"search:{part}:{self.generation}:{_digest(material)}"
 
     @property
@@ -278,9 +280,8 @@ class _Lookup:
         request = await self._request(uow, after=after, fuzzy=fuzzy)
         outcome = await engine.search(uow, request)
         query = request.query
-        if not outcome.hits and engine.supports_fuzzy and query and not query.is_empty and not after:
-            # Nothing matched word for word: try typo-tolerant matching of the title.
-            request = replace(request, fuzzy=True)
+        if not outcome.hits and not after and await _perhaps_misspelt(engine, uow, request):
+            request = replace(request, fuzzy=True)  # typo-tolerant matching of the title
             outcome = await engine.search(uow, request)
         next_cursor = None
         if outcome.next_key is not None:
@@ -296,7 +297,17 @@ class _Lookup:
             facets: dict[str, Any] = json.loads(cached)
             return facets
         engine = engine_for(uow.database.dialect)
-        counted = await engine.facets(uow, await self._request(uow, after=None, fuzzy=fuzzy))
+        request = await self._request(uow, after=None, fuzzy=fuzzy)
+        rows_key = self.key("facet_rows", brands=False, fuzzy=fuzzy)  # shared by every choice of brands
+
+        async def facet_rows() -> bytes:
+            stored = await self.ctx.cache.get(rows_key)
+            if stored is None:
+                stored = _dumps(await engine.facet_rows(uow, request))
+                await self.ctx.cache.set(rows_key, stored, PAGE_CACHE_SECONDS)
+            return stored
+
+        counted = count_facets(request, json.loads(await self.ctx.single_flight.run(rows_key, facet_rows)))
         await self.ctx.cache.set(key, _dumps(counted.facets), PAGE_CACHE_SECONDS)
         await self.ctx.cache.set(self.key("count", fuzzy=fuzzy), _dumps(counted.matching), PAGE_CACHE_SECONDS)
         return counted.facets
@@ -310,6 +321,18 @@ class _Lookup:
         total = await engine.count(uow, await self._request(uow, after=None, fuzzy=fuzzy), cap=TOTAL_CAP)
         await self.ctx.cache.set(key, _dumps(total), PAGE_CACHE_SECONDS)
         return total
+
+
+async def _perhaps_misspelt(engine: SqlSearchEngine, uow: UnitOfWork, request: SearchRequest) -> bool:
+    """Nothing was found: worth trying typo-tolerant matching (where the engine has it) when
+    no product has these words, whatever the filters. When some do, nothing is misspelt and
+    similar titles would only show what the filters left out."""
+    query = request.query
+    if not engine.supports_fuzzy or query is None or query.is_empty:
+        return False
+    if request.filters == Filters():
+        return True
+    return await engine.count(uow, replace(request, filters=Filters()), cap=0) == 0
 
 
 async def _main_images(uow: UnitOfWork, ctx: AppContext, product_ids: list[str]) -> dict[str, str | None]:
