@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 
-from jishi.catalog.media_service import media_urls
 from jishi.catalog.models import Product, ProductMedia, Sku
 from jishi.core.db import UnitOfWork
 from jishi.core.storage import Storage
@@ -51,7 +50,6 @@ async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) 
                 Sku.stock - Sku.reserved,
                 Sku.weight_g,
                 (Product.status == "on_sale") & Sku.is_enabled,
-                ProductMedia.storage_key,
                 ProductMedia.variants,
             )
             .join(Product, Product.id == Sku.product_id)
@@ -66,7 +64,13 @@ async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) 
         r[0]: SkuOffer(
             *r[:9],
             on_sale=bool(r[9]),
-            image_url=media_urls(storage, r[10], r[11]).get("thumb") if r[10] is not None else None,
+            image_url=_thumb_url(storage, r[10]),
         )
         for r in rows
     }
+
+
+def _thumb_url(storage: Storage, variants: dict[str, str] | None) -> str | None:
+    """The main image's thumbnail address (only that one: a cart prices up to 200 lines)."""
+    key = (variants or {}).get("thumb")
+    return storage.url(key) if key is not None else None
