@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     order_payment_timeout_seconds: int = 30 * 60
     order_auto_complete_seconds: int = 10 * 24 * 3600
 
+    # PostgreSQL connections per process; requests beyond it wait for one. Keep
+    # processes × pool below the server's max_connections.
+    database_pool_size: int = 20
     run_jobs_in_process: bool = True
     outbox_poll_seconds: float = 1.0
     log_json: bool = True

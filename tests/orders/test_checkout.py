@@ -250,15 +250,11 @@ async def test_someone_elses_address_and_cart_lines_are_not_found(
 async def test_a_crash_inside_submit_leaves_nothing_behind(
     client: httpx.AsyncClient, market: Market, app_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The process dies after stock was reserved and orders written, before commit."""
+    """The process dies after stock was reserved and every row written, before COMMIT."""
     from jishi.orders import checkout
 
     buyer, address = await new_buyer(client)
 
-    async def crash(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("power cut")
-
-    monkeypatch.setattr(checkout.cart, "remove_checked_out", crash)
     body = CheckoutIn.model_validate(
         {
             "address_id": address,
@@ -270,6 +266,13 @@ async def test_a_crash_inside_submit_leaves_nothing_behind(
     )
     with pytest.raises(RuntimeError, match="power cut"):
         async with app_ctx.database.uow() as uow:
+
+            async def crash() -> None:
+                in_flight = await uow.execute(select(func.count()).select_from(StockReservation))
+                assert in_flight.scalar() == 2  # written, in the transaction about to die
+                raise RuntimeError("power cut")
+
+            monkeypatch.setattr(uow.session, "commit", crash)
             await checkout.submit(uow, app_ctx, buyer.id, body, "crash-key")
     assert await _order_count(app_ctx) == 0
     async with app_ctx.database.uow() as uow:

@@ -10,7 +10,7 @@ import pytest
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.payments import service
-from jishi.payments.models import Payment
+from jishi.payments.service import NewPayment
 from tests.conftest import Account, register
 from tests.payments.helpers import new_payment
 
@@ -22,7 +22,7 @@ class PaidListener:
     paid: list[str] = field(default_factory=list)
     failures: int = 0
 
-    async def __call__(self, uow: UnitOfWork, payment: Payment) -> None:
+    async def __call__(self, uow: UnitOfWork, payment: NewPayment) -> None:
         if self.failures > 0:
             self.failures -= 1
             raise RuntimeError("the listener is down")
@@ -43,5 +43,5 @@ async def buyer(client: httpx.AsyncClient) -> Account:
 
 
 @pytest.fixture
-async def payment(app_ctx: AppContext, buyer: Account) -> Payment:
+async def payment(app_ctx: AppContext, buyer: Account) -> NewPayment:
     return await new_payment(app_ctx, buyer.id)

@@ -15,6 +15,7 @@ from jishi.core.events import OutboxMessage
 from jishi.payments import service
 from jishi.payments.models import Payment, PaymentNotification, SandboxTrade
 from jishi.payments.sandbox_protocol import SIGNATURE_HEADER, gateway_signing_key, sign_body
+from jishi.payments.service import NewPayment
 from tests.conftest import Account
 
 API = "/api/v1"
@@ -23,9 +24,9 @@ NOTIFY = f"{API}/payments/notify/sandbox"
 
 async def new_payment(
     ctx: AppContext, buyer_id: str, amount_fen: int = 12345, expires_in: timedelta = timedelta(minutes=30)
-) -> Payment:
+) -> service.NewPayment:
     async with ctx.database.uow() as uow:
-        payment = await service.create_payment(
+        payment = service.create_payment(
             uow,
             buyer_id=buyer_id,
             amount_fen=amount_fen,
@@ -64,7 +65,7 @@ async def trade(ctx: AppContext, gateway_trade_no: str) -> SandboxTrade:
 
 
 def notification(
-    ctx: AppContext, payment: Payment, gateway_trade_no: str, *, amount_fen: int | None = None
+    ctx: AppContext, payment: NewPayment, gateway_trade_no: str, *, amount_fen: int | None = None
 ) -> tuple[bytes, dict[str, str]]:
     """A notification exactly as the sandbox gateway signs it."""
     body = json.dumps(

@@ -8,15 +8,19 @@ import pytest
 from jishi.core.context import AppContext
 from jishi.core.errors import AppError
 from jishi.payments import service
-from jishi.payments.models import Payment
 from jishi.payments.sandbox_gateway import deliver_due_notifications
+from jishi.payments.service import NewPayment
 from tests.conftest import Account
 from tests.payments.conftest import PaidListener
 from tests.payments.helpers import API, confirm, current, events, new_payment, start_paying, trade
 
 
 async def test_prepare_cancel_closes_the_open_trade(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     gateway_trade_no = await start_paying(client, buyer, payment.id)
 
@@ -38,13 +42,19 @@ async def test_prepare_cancel_closes_the_open_trade(
     assert (await current(app_ctx, payment.id)).trade_no == after.trade_no
 
 
-async def test_prepare_cancel_without_a_trade_changes_nothing(app_ctx: AppContext, payment: Payment) -> None:
+async def test_prepare_cancel_without_a_trade_changes_nothing(
+    app_ctx: AppContext, payment: NewPayment
+) -> None:
     assert await service.prepare_cancel(app_ctx, payment.id) is True
     assert (await current(app_ctx, payment.id)).trade_no == payment.trade_no
 
 
 async def test_prepare_cancel_of_a_trade_paid_meanwhile_applies_the_payment(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     await confirm(client, await start_paying(client, buyer, payment.id))  # notification not yet sent
 
@@ -57,7 +67,7 @@ async def test_prepare_cancel_of_a_trade_paid_meanwhile_applies_the_payment(
     assert listener.paid == [payment.id]
 
 
-async def test_reduce_amount_lowers_and_finally_closes(app_ctx: AppContext, payment: Payment) -> None:
+async def test_reduce_amount_lowers_and_finally_closes(app_ctx: AppContext, payment: NewPayment) -> None:
     async with app_ctx.database.uow() as uow:
         reduced = await service.reduce_amount(uow, payment.id, 2345, expected_trade_no=payment.trade_no)
         await uow.commit()
@@ -71,7 +81,7 @@ async def test_reduce_amount_lowers_and_finally_closes(app_ctx: AppContext, paym
 
 
 async def test_reduce_amount_refuses_while_a_trade_is_open_or_the_number_changed(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     async def reduce(expected_trade_no: str) -> str:
         async with app_ctx.database.uow() as uow:
@@ -86,7 +96,7 @@ async def test_reduce_amount_refuses_while_a_trade_is_open_or_the_number_changed
 
 
 async def test_a_closed_payment_cannot_be_paid(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     async with app_ctx.database.uow() as uow:
         await service.reduce_amount(uow, payment.id, payment.amount_fen, expected_trade_no=payment.trade_no)
@@ -99,7 +109,11 @@ async def test_a_closed_payment_cannot_be_paid(
 
 
 async def test_refunds_through_the_gateway_up_to_what_was_paid(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     gateway_trade_no = await start_paying(client, buyer, payment.id)
     await confirm(client, gateway_trade_no)
@@ -128,7 +142,7 @@ async def test_refunds_through_the_gateway_up_to_what_was_paid(
     assert await events(app_ctx, "payment.refunded") == 2
 
 
-async def test_an_unpaid_payment_cannot_be_refunded(app_ctx: AppContext, payment: Payment) -> None:
+async def test_an_unpaid_payment_cannot_be_refunded(app_ctx: AppContext, payment: NewPayment) -> None:
     with pytest.raises(AppError) as refused:
         await service.refund_payment(app_ctx, payment.id, 100, "未支付")
     assert refused.value.code == "invalid_state"

@@ -12,7 +12,6 @@ from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
 from jishi.core.errors import AppError
 from jishi.payments.errors import GatewayUnavailable
-from jishi.payments.models import Payment
 from jishi.payments.providers import provider_for
 from jishi.payments.sandbox_protocol import (
     SIGNATURE_HEADER,
@@ -20,6 +19,7 @@ from jishi.payments.sandbox_protocol import (
     merchant_key,
     request_signature,
 )
+from jishi.payments.service import NewPayment
 from jishi.settings import Settings
 from tests.conftest import Account, register
 from tests.payments.helpers import API, new_payment, start_paying
@@ -36,7 +36,7 @@ def _signed_headers(
 
 
 async def test_the_merchant_api_refuses_bad_signatures(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     await start_paying(client, buyer, payment.id)
     body = json.dumps({"out_trade_no": payment.trade_no}).encode()
@@ -57,7 +57,7 @@ async def test_the_merchant_api_refuses_bad_signatures(
 
 
 async def test_answers_not_signed_by_the_gateway_are_not_trusted(
-    app_ctx: AppContext, payment: Payment
+    app_ctx: AppContext, payment: NewPayment
 ) -> None:
     async def impostor(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"trade_no": "1", "out_trade_no": payment.trade_no, "status": "paid"})
@@ -70,7 +70,7 @@ async def test_answers_not_signed_by_the_gateway_are_not_trusted(
 
 
 async def test_an_unreachable_gateway_is_a_503(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     async def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)

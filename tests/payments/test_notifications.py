@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
-from jishi.payments.models import Payment, PaymentNotification
+from jishi.payments.models import PaymentNotification
 from jishi.payments.sandbox_gateway import MAX_NOTIFY_ATTEMPTS, NOTIFY_RETRY_DELAYS, deliver_due_notifications
 from jishi.payments.sandbox_protocol import SIGNATURE_HEADER, gateway_signing_key, sign_body
-from jishi.payments.service import reconcile_pending
+from jishi.payments.service import NewPayment, reconcile_pending
 from tests.conftest import Account
 from tests.payments.conftest import PaidListener
 from tests.payments.helpers import (
@@ -32,14 +32,18 @@ from tests.payments.helpers import (
 )
 
 
-async def _paid_at_gateway(client: httpx.AsyncClient, buyer: Account, payment: Payment) -> str:
+async def _paid_at_gateway(client: httpx.AsyncClient, buyer: Account, payment: NewPayment) -> str:
     gateway_trade_no = await start_paying(client, buyer, payment.id)
     assert (await confirm(client, gateway_trade_no)).status_code == 200
     return gateway_trade_no
 
 
 async def test_five_concurrent_deliveries_pay_once(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     gateway_trade_no = await _paid_at_gateway(client, buyer, payment)
     body, headers = notification(app_ctx, payment, gateway_trade_no)
@@ -54,7 +58,11 @@ async def test_five_concurrent_deliveries_pay_once(
 
 
 async def test_forged_wrong_amount_and_unknown_trade_are_rejected(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     gateway_trade_no = await _paid_at_gateway(client, buyer, payment)
     body, headers = notification(app_ctx, payment, gateway_trade_no)
@@ -88,7 +96,11 @@ def _signed(ctx: AppContext, data: dict[str, object]) -> tuple[bytes, dict[str, 
 
 
 async def test_a_lost_notification_is_found_by_sync(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     gateway_trade_no = await _paid_at_gateway(client, buyer, payment)
 
@@ -105,7 +117,11 @@ async def test_a_lost_notification_is_found_by_sync(
 
 
 async def test_sync_of_an_unpaid_payment_changes_nothing(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     before = (await client.post(f"{API}/payments/{payment.id}/sync", headers=buyer.headers)).json()
     await start_paying(client, buyer, payment.id)
@@ -119,7 +135,7 @@ async def test_the_reconcile_job_finds_trades_paid_a_while_ago(
     app_ctx: AppContext,
     clock: FrozenClock,
     buyer: Account,
-    payment: Payment,
+    payment: NewPayment,
     listener: PaidListener,
 ) -> None:
     await _paid_at_gateway(client, buyer, payment)
@@ -138,7 +154,7 @@ async def test_deliveries_back_off_until_the_merchant_answers_success(
     app_ctx: AppContext,
     clock: FrozenClock,
     buyer: Account,
-    payment: Payment,
+    payment: NewPayment,
     listener: PaidListener,
 ) -> None:
     gateway_trade_no = await _paid_at_gateway(client, buyer, payment)
@@ -165,7 +181,7 @@ async def test_deliveries_stop_after_the_last_attempt(
     app_ctx: AppContext,
     clock: FrozenClock,
     buyer: Account,
-    payment: Payment,
+    payment: NewPayment,
     listener: PaidListener,
 ) -> None:
     gateway_trade_no = await _paid_at_gateway(client, buyer, payment)

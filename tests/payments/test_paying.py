@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
 from jishi.payments import sandbox_gateway
-from jishi.payments.models import Payment, SandboxTrade
+from jishi.payments.models import SandboxTrade
 from jishi.payments.sandbox_gateway import deliver_due_notifications
+from jishi.payments.service import NewPayment
 from tests.conftest import Account, register
 from tests.payments.conftest import PaidListener
 from tests.payments.helpers import (
@@ -35,7 +36,11 @@ async def _sandbox_trades(ctx: AppContext) -> int:
 
 
 async def test_pay_confirm_and_notify_marks_the_payment_paid_once(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment, listener: PaidListener
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
 ) -> None:
     response = await client.post(
         f"{API}/payments/{payment.id}/pay", headers=buyer.headers, json={"channel": "sandbox"}
@@ -86,7 +91,7 @@ async def test_pay_confirm_and_notify_marks_the_payment_paid_once(
 
 
 async def test_a_browser_confirming_goes_back_to_the_return_url(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     gateway_trade_no = await start_paying(client, buyer, payment.id, return_url="/orders?paid=1")
     response = await client.post(
@@ -99,7 +104,7 @@ async def test_a_browser_confirming_goes_back_to_the_return_url(
 
 
 async def test_paying_again_reuses_the_open_gateway_trade(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     first = await start_paying(client, buyer, payment.id)
     again = await start_paying(client, buyer, payment.id)
@@ -108,7 +113,7 @@ async def test_paying_again_reuses_the_open_gateway_trade(
 
 
 async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     url = f"{API}/payments/{payment.id}/pay"
     headers = {**buyer.headers, "Idempotency-Key": "pay-1"}
@@ -131,7 +136,7 @@ async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body
 
 
 async def test_another_buyers_payment_is_not_found_on_every_route(
-    client: httpx.AsyncClient, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, buyer: Account, payment: NewPayment
 ) -> None:
     stranger = await register(client)
     for method, path, body in (
@@ -147,7 +152,7 @@ async def test_another_buyers_payment_is_not_found_on_every_route(
 
 
 async def test_channels_that_are_not_configured_or_do_not_exist(
-    client: httpx.AsyncClient, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, buyer: Account, payment: NewPayment
 ) -> None:
     url = f"{API}/payments/{payment.id}/pay"
     for channel in ("alipay", "wechat", "unionpay"):
@@ -166,7 +171,7 @@ async def test_channels_that_are_not_configured_or_do_not_exist(
 
 
 async def test_only_same_origin_return_urls_are_accepted(
-    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: Payment
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
 ) -> None:
     url = f"{API}/payments/{payment.id}/pay"
     base = app_ctx.settings.public_base_url
@@ -200,7 +205,7 @@ async def test_where_jobs_run_the_first_notification_is_sent_right_after_confirm
     client: httpx.AsyncClient,
     app_ctx: AppContext,
     buyer: Account,
-    payment: Payment,
+    payment: NewPayment,
     listener: PaidListener,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jishi.accounts.models import Address, AuthSession, User, UserRole
@@ -274,25 +275,26 @@ async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> Issue
     )
 
 
+# Built once: every signed-in request runs it, so it is compiled (and prepared) once.
+_PRINCIPAL = (
+    select(AuthSession.id, AuthSession.user_id, UserRole.role)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == AuthSession.user_id)
+    .where(
+        AuthSession.access_digest == bindparam("digest"),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.access_expires_at > bindparam("now"),
+        User.status == "active",
+    )
+)
+
+
 async def authenticate(uow: UnitOfWork, access_token: str, *, via_cookie: bool) -> Principal | None:
     """Resolve an access token to its caller, or None when it is unknown, expired or revoked.
 
     One query with the platform roles joined in (a row per role, one with NULL for none):
     every signed-in request pays for it."""
-    now = uow.now()
-    rows = (
-        await uow.session.execute(
-            select(AuthSession.id, AuthSession.user_id, UserRole.role)
-            .join(User, User.id == AuthSession.user_id)
-            .outerjoin(UserRole, UserRole.user_id == AuthSession.user_id)
-            .where(
-                AuthSession.access_digest == token_digest(access_token),
-                AuthSession.revoked_at.is_(None),
-                AuthSession.access_expires_at > now,
-                User.status == "active",
-            )
-        )
-    ).all()
+    rows = (await uow.execute(_PRINCIPAL, {"digest": token_digest(access_token), "now": uow.now()})).all()
     if not rows:
         return None
     session_id, user_id, _ = rows[0]
@@ -423,7 +425,7 @@ class AddressView:
     created_at: object
 
 
-def _address_view(address: Address, keyring: Keyring) -> AddressView:
+def _address_view(address: Address | Row[*tuple[Any, ...]], keyring: Keyring) -> AddressView:
     phone = keyring.decrypt(address.phone_ciphertext)
     return AddressView(
         id=address.id,
@@ -492,9 +494,15 @@ async def list_addresses(uow: UnitOfWork, ctx: AppContext, user_id: str) -> list
     return [_address_view(a, ctx.keyring) for a in rows]
 
 
+_ADDRESS = select(*Address.__table__.c).where(
+    Address.__table__.c.id == bindparam("id"), Address.__table__.c.user_id == bindparam("user_id")
+)
+
+
 async def get_address(uow: UnitOfWork, ctx: AppContext, user_id: str, address_id: str) -> AddressView:
-    address = await uow.session.get(Address, address_id)
-    if address is None or address.user_id != user_id:
+    """One of the user's addresses (checkout reads it on every submit: a Core row, no ORM)."""
+    address = (await uow.execute(_ADDRESS, {"id": address_id, "user_id": user_id})).first()
+    if address is None:
         raise NotFound()
     return _address_view(address, ctx.keyring)
 

@@ -35,46 +35,45 @@ class CartOwner:
         return Cart.guest_token_hash == token_digest(self.guest_token)
 
 
-async def find_cart(uow: UnitOfWork, owner: CartOwner, *, lock: bool = False) -> Cart | None:
-    """The owner's cart; with ``lock``, its row stays locked until commit (PostgreSQL), so
-    one cart's changes happen one at a time (two adds of one SKU make one line)."""
+async def find_cart(uow: UnitOfWork, owner: CartOwner) -> Cart | None:
     if owner.user_id is None and owner.guest_token is None:
         return None
-    query = select(Cart).where(owner.where())  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    return await uow.session.scalar(query)
+    return await uow.session.scalar(select(Cart).where(owner.where()))  # type: ignore[arg-type]
 
 
-async def _cart_for_update(uow: UnitOfWork, owner: CartOwner) -> Cart:
-    """The owner's cart, locked; created if there is none. Two first requests at once
-    both end up with the one cart (the loser's insert does nothing)."""
-    cart = await find_cart(uow, owner, lock=True)
-    if cart is None:
-        now = uow.now()
-        await uow.session.execute(
-            upsert(uow.database.dialect, Cart.__table__)
-            .values(
-                id=new_id(),
-                user_id=owner.user_id,
-                guest_token_hash=None if owner.user_id else token_digest(owner.guest_token or ""),
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
+async def _locked_cart_id(uow: UnitOfWork, owner: CartOwner) -> str:
+    """The owner's cart, created if there is none, and locked until commit so one cart's
+    changes happen one at a time (two adds of one SKU make one line of two).
+
+    One statement does it all: an insert that, when the cart exists, touches it instead
+    (``ON CONFLICT … DO UPDATE``), which locks the row on PostgreSQL and takes the write
+    lock on SQLite, where ``FOR UPDATE`` does not exist."""
+    now = uow.now()
+    owner_column = Cart.__table__.c.user_id if owner.user_id else Cart.__table__.c.guest_token_hash
+    statement = (
+        upsert(uow.database.dialect, Cart.__table__)
+        .values(
+            id=new_id(),
+            user_id=owner.user_id,
+            guest_token_hash=None if owner.user_id else token_digest(owner.guest_token or ""),
+            created_at=now,
+            updated_at=now,
         )
-        cart = await find_cart(uow, owner, lock=True)
-        assert cart is not None
-    return cart
+        .on_conflict_do_update(index_elements=[owner_column], set_={"updated_at": now})
+        .returning(Cart.__table__.c.id)
+    )
+    return str((await uow.execute(statement)).scalar_one())
 
 
-async def items_of(uow: UnitOfWork, cart: Cart | None) -> list[CartItem]:
+async def items_of(uow: UnitOfWork, cart: Cart | str | None) -> list[CartItem]:
+    """A cart's lines, newest first; ``cart`` may be given by its id."""
     if cart is None:
         return []
+    cart_id = cart if isinstance(cart, str) else cart.id
     return list(
         await uow.session.scalars(
             select(CartItem)
-            .where(CartItem.cart_id == cart.id)
+            .where(CartItem.cart_id == cart_id)
             .order_by(CartItem.created_at.desc(), CartItem.id.desc())
         )
     )
@@ -99,17 +98,17 @@ async def add_item(
         raise NotFound()
     if not offer.on_sale:
         raise AppError("item_unavailable", extensions={"sku_id": sku_id})
-    cart = await _cart_for_update(uow, owner)
+    cart_id = await _locked_cart_id(uow, owner)
     item = await uow.session.scalar(
-        select(CartItem).where(CartItem.cart_id == cart.id, CartItem.sku_id == sku_id)
+        select(CartItem).where(CartItem.cart_id == cart_id, CartItem.sku_id == sku_id)
     )
     now = uow.now()
     if item is None:
-        count = await uow.session.scalar(select(func.count()).where(CartItem.cart_id == cart.id)) or 0
+        count = await uow.session.scalar(select(func.count()).where(CartItem.cart_id == cart_id)) or 0
         if count >= MAX_LINES:
             raise AppError("cart_full", max_lines=MAX_LINES)
         item = CartItem(
-            cart_id=cart.id,
+            cart_id=cart_id,
             sku_id=sku_id,
             quantity=quantity,
             selected=True,
@@ -123,7 +122,6 @@ async def add_item(
         item.quantity += quantity
         item.selected = True
         item.updated_at = now
-    cart.updated_at = now
     await uow.commit()
     return item
 
@@ -198,7 +196,7 @@ async def merge_guest_cart(uow: UnitOfWork, user_id: str, guest_token: str) -> i
     guest = await find_cart(uow, CartOwner(None, guest_token))
     if guest is None:
         return 0
-    mine = await _cart_for_update(uow, CartOwner(user_id, None))
+    mine = await _locked_cart_id(uow, CartOwner(user_id, None))
     existing = {i.sku_id: i for i in await items_of(uow, mine)}
     merged = 0
     for item in reversed(await items_of(uow, guest)):  # oldest first, as they were added
@@ -208,7 +206,7 @@ async def merge_guest_cart(uow: UnitOfWork, user_id: str, guest_token: str) -> i
             target.updated_at = uow.now()
         elif len(existing) < MAX_LINES:
             existing[item.sku_id] = CartItem(
-                cart_id=mine.id,
+                cart_id=mine,
                 sku_id=item.sku_id,
                 quantity=item.quantity,
                 selected=item.selected,
@@ -222,7 +220,6 @@ async def merge_guest_cart(uow: UnitOfWork, user_id: str, guest_token: str) -> i
         merged += 1
     await uow.session.execute(delete(CartItem).where(CartItem.cart_id == guest.id))
     await uow.session.delete(guest)
-    mine.updated_at = uow.now()
     await uow.commit()
     return merged
 

@@ -6,13 +6,15 @@ must see the price and availability of this moment.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 
 from jishi.catalog.models import Product, ProductMedia, Sku
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, any_of
 from jishi.core.storage import Storage
 
 
@@ -37,37 +39,51 @@ async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) 
     ids = sorted(set(sku_ids))
     if not ids:
         return {}
-    rows = (
-        await uow.session.execute(
-            select(
-                Sku.id,
-                Sku.product_id,
-                Sku.shop_id,
-                Product.category_id,
-                Product.title,
-                Sku.specs,
-                Sku.price_fen,
-                Sku.stock - Sku.reserved,
-                Sku.weight_g,
-                (Product.status == "on_sale") & Sku.is_enabled,
-                ProductMedia.variants,
-            )
-            .join(Product, Product.id == Sku.product_id)
-            .outerjoin(
-                ProductMedia,
-                and_(ProductMedia.id == Product.main_image_id, ProductMedia.product_id == Product.id),
-            )
-            .where(Sku.id.in_(ids), Product.status != "draft")
-        )
-    ).all()
+    rows = (await uow.execute(_offers_statement(uow.database.dialect), {"ids": ids})).all()
     return {
         r[0]: SkuOffer(
-            *r[:9],
+            sku_id=r[0],
+            product_id=r[1],
+            shop_id=r[2],
+            category_id=r[3],
+            title=r[4],
+            specs=r[5],
+            price_fen=r[6],
+            available=r[7],
+            weight_g=r[8],
             on_sale=bool(r[9]),
             image_url=_thumb_url(storage, r[10]),
         )
         for r in rows
     }
+
+
+@functools.cache
+def _offers_statement(dialect: str) -> Select[Any]:
+    """Built once per dialect: every cart and checkout request runs it."""
+    skus, products, media = Sku.__table__.c, Product.__table__.c, ProductMedia.__table__.c
+    return (
+        select(
+            skus.id,
+            skus.product_id,
+            skus.shop_id,
+            products.category_id,
+            products.title,
+            skus.specs,
+            skus.price_fen,
+            skus.stock - skus.reserved,
+            skus.weight_g,
+            (products.status == "on_sale") & skus.is_enabled,
+            media.variants,
+        )
+        .select_from(Sku.__table__)
+        .join(Product.__table__, products.id == skus.product_id)
+        .outerjoin(
+            ProductMedia.__table__,
+            and_(media.id == products.main_image_id, media.product_id == products.id),
+        )
+        .where(any_of(dialect, skus.id, "ids"), products.status != "draft")
+    )
 
 
 def _thumb_url(storage: Storage, variants: dict[str, str] | None) -> str | None:

@@ -19,7 +19,7 @@ from jishi.catalog.importing import ProductDraft as ImportDraft
 from jishi.catalog.models import Brand, Category, Product, ProductMedia, Sku
 from jishi.core.cache import stamped, unstamped
 from jishi.core.context import AppContext
-from jishi.core.db import Database, UnitOfWork
+from jishi.core.db import Database, UnitOfWork, any_of
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.core.sqljson import SqlJson
@@ -699,7 +699,7 @@ def _page_statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
         where=[media.product_id == products.id],
         order_by=[media.kind, media.position, media.id],
     )
-    visible = [j.any_of(products.id, "ids"), products.status == "on_sale", shop_name.is_not(None)]
+    visible = [any_of(dialect, products.id, "ids"), products.status == "on_sale", shop_name.is_not(None)]
     whole = (
         select(products.id, j.as_text(page), j.as_text(live), j.as_text(media_list), products.main_image_id)
         .select_from(

@@ -41,7 +41,9 @@ class AppContext:
             settings.var_dir.mkdir(parents=True, exist_ok=True)
         return cls(
             settings=settings,
-            database=Database(settings.database_url, clock, echo=settings.debug),
+            database=Database(
+                settings.database_url, clock, echo=settings.debug, pool_size=settings.database_pool_size
+            ),
             cache=create_cache(settings.redis_url, prefix=settings.cache_prefix),
             keyring=Keyring(settings.secret),
             clock=clock,

@@ -100,11 +100,13 @@ class OutboxDispatcher:
         *,
         poll_seconds: float = 1.0,
         batch_size: int = 100,
+        gather_seconds: float = 0.05,
     ) -> None:
         self.database = database
         self.transport = transport or InProcessTransport()
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.gather_seconds = gather_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -126,16 +128,30 @@ class OutboxDispatcher:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # commits from here on wake the next round
             try:
                 handled = await self.dispatch_pending()
             except Exception:  # the loop must survive a database hiccup
                 log.exception("outbox.dispatch_failed")
                 handled = 0
-            if handled:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            if handled >= self.batch_size:
+                continue  # more may be waiting
+            if await self._wait_for_wake():
+                # Let the commits of a busy moment gather, so one claim takes them all
+                # instead of one claim per commit.
+                await asyncio.sleep(self.gather_seconds)
+
+    async def _wait_for_wake(self) -> bool:
+        """Until a commit wakes us (True) or the poll interval passes (False).
+
+        asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands as
+        the wake-up does, and stop() would wait for ever."""
+        try:
+            async with asyncio.timeout(self.poll_seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def dispatch_pending(self) -> int:
         """Claim and deliver one batch; returns how many messages were attempted.

@@ -17,15 +17,13 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Text,
-    any_,
-    bindparam,
     case,
     cast,
     func,
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 _NAME = re.compile(r"[a-z_]+")
 
@@ -98,10 +96,3 @@ class SqlJson:
     def as_text(self, value: ColumnElement[Any]) -> ColumnElement[str]:
         """The JSON as text, as the driver hands it back (asyncpg would parse ``json``)."""
         return cast(value, Text) if self.postgresql else value
-
-    def any_of(self, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-        """``column`` equals one of the list bound to ``name``: one statement for any length
-        of list on PostgreSQL (``= ANY`` of an array), so it is prepared once."""
-        if self.postgresql:
-            return column == any_(bindparam(name, type_=ARRAY(column.type)))
-        return column.in_(bindparam(name, expanding=True))

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from jishi.catalog.models import Product, Sku
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, table_of
 from jishi.core.errors import AppError
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.inventory import errors as _errors  # noqa: F401  (registers the codes)
@@ -67,41 +68,52 @@ def _merge(requests: Iterable[StockRequest]) -> list[StockRequest]:
     return [StockRequest(order_id, sku_id, totals[(sku_id, order_id)]) for sku_id, order_id in sorted(totals)]
 
 
+_SKU_TABLE = table_of(Sku)
+_SKUS = _SKU_TABLE.c
+_RETURNING_COLUMNS = (_SKUS.product_id, _SKUS.shop_id, _SKUS.stock, _SKUS.reserved)
+# Built once: every order submit runs it for each SKU.
+_RESERVE = (
+    update(_SKU_TABLE)
+    .where(
+        _SKUS.id == bindparam("sku"),
+        _SKUS.is_enabled.is_(True),
+        _SKUS.stock - _SKUS.reserved >= bindparam("units"),
+    )
+    .values(reserved=_SKUS.reserved + bindparam("units"))
+    .returning(*_RETURNING_COLUMNS)
+)
+
+
 async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id: str | None) -> None:
     """Hold stock for orders (预占), e.g. all the orders of one checkout. All or nothing:
     raises ``insufficient_stock`` naming the first SKU that is short; the caller's
     transaction then rolls back."""
     moved: list[tuple[str, _Moved]] = []
     for request in _merge(requests):
-        row = (
-            await uow.session.execute(
-                update(Sku)
-                .where(
-                    Sku.id == request.sku_id,
-                    Sku.is_enabled.is_(True),
-                    Sku.stock - Sku.reserved >= request.quantity,
-                )
-                .values(reserved=Sku.reserved + request.quantity)
-                .returning(*_RETURNING)
-                .execution_options(synchronize_session=False)
-            )
-        ).first()
+        row = (await uow.execute(_RESERVE, {"sku": request.sku_id, "units": request.quantity})).first()
         if row is None:
             raise AppError("insufficient_stock", extensions={"sku_id": request.sku_id})
         moved.append((request.order_id, _moved(request.sku_id, row, 0, request.quantity)))
-        uow.session.add(
-            StockReservation(
-                order_id=request.order_id,
-                sku_id=request.sku_id,
-                quantity=request.quantity,
-                status="held",
-                created_at=uow.now(),
-                updated_at=uow.now(),
-            )
-        )
-    for order_id, movement in moved:
-        _record(uow, [movement], "reserve", order_id=order_id, actor_id=actor_id, reason="")
     await _apply_to_products(uow, [movement for _, movement in moved])
+    now = uow.now()
+    uow.stage(
+        StockReservation,
+        [
+            {
+                "order_id": order_id,
+                "sku_id": m.sku_id,
+                "quantity": m.reserved_delta,
+                "status": "held",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for order_id, m in moved
+        ],
+    )
+    uow.stage(
+        StockMovement,
+        [_movement_row(m, "reserve", order_id, actor_id, "", now) for order_id, m in moved],
+    )
 
 
 async def release(uow: UnitOfWork, order_id: str, *, actor_id: str | None, reason: str) -> None:
@@ -197,21 +209,36 @@ def _record(
     reason: str,
 ) -> None:
     for m in moved:
-        uow.session.add(
-            StockMovement(
-                sku_id=m.sku_id,
-                shop_id=m.shop_id,
-                kind=kind,
-                on_hand_delta=m.on_hand_delta,
-                reserved_delta=m.reserved_delta,
-                on_hand_after=m.on_hand_after,
-                reserved_after=m.reserved_after,
-                order_id=order_id,
-                actor_id=actor_id,
-                reason=reason,
-                created_at=uow.now(),
-            )
-        )
+        uow.session.add(StockMovement(**_movement_row(m, kind, order_id, actor_id, reason, uow.now())))
+
+
+def _movement_row(
+    m: _Moved, kind: str, order_id: str | None, actor_id: str | None, reason: str, now: datetime
+) -> dict[str, Any]:
+    """A line of the stock ledger (库存流水)."""
+    return {
+        "sku_id": m.sku_id,
+        "shop_id": m.shop_id,
+        "kind": kind,
+        "on_hand_delta": m.on_hand_delta,
+        "reserved_delta": m.reserved_delta,
+        "on_hand_after": m.on_hand_after,
+        "reserved_after": m.reserved_after,
+        "order_id": order_id,
+        "actor_id": actor_id,
+        "reason": reason,
+        "created_at": now,
+    }
+
+
+_PRODUCT_TABLE = table_of(Product)
+_PRODUCTS = _PRODUCT_TABLE.c
+_MOVE_PRODUCT_STOCK = (
+    update(_PRODUCT_TABLE)
+    .where(_PRODUCTS.id == bindparam("product"))
+    .values(stock_total=_PRODUCTS.stock_total + bindparam("delta"))
+    .returning(_PRODUCTS.stock_total)
+)
 
 
 async def _apply_to_products(uow: UnitOfWork, moved: list[_Moved]) -> None:
@@ -222,15 +249,11 @@ async def _apply_to_products(uow: UnitOfWork, moved: list[_Moved]) -> None:
     for product_id in sorted(deltas):
         if deltas[product_id] == 0:
             continue
-        after = await uow.session.scalar(
-            update(Product)
-            .where(Product.id == product_id)
-            .values(stock_total=Product.stock_total + deltas[product_id])
-            .returning(Product.stock_total)
-            .execution_options(synchronize_session=False)
-        )
-        before = (after or 0) - deltas[product_id]
-        if (before > 0) != ((after or 0) > 0):
+        after = (
+            await uow.execute(_MOVE_PRODUCT_STOCK, {"product": product_id, "delta": deltas[product_id]})
+        ).scalar() or 0
+        before = after - deltas[product_id]
+        if (before > 0) != (after > 0):
             uow.publish("product.changed", {"product_id": product_id})
 
 

@@ -12,7 +12,7 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import structlog
@@ -32,7 +32,7 @@ from jishi.orders import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.orders import schemas
 from jishi.orders.models import Order, OrderEvent, OrderLine
 from jishi.payments import service as payments
-from jishi.pricing import ShopBreakdown
+from jishi.pricing import LineBreakdown, ShopBreakdown
 
 log = structlog.get_logger(__name__)
 
@@ -226,49 +226,59 @@ async def _place(
     now = uow.now()
     deadline = now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds)
     breakdown = quoted.breakdown
-    payment = await payments.create_payment(
+    order_ids = {shop.shop_id: new_id() for shop in breakdown.shops}
+    await inventory.reserve(
+        uow,
+        [
+            inventory.StockRequest(order_ids[shop.shop_id], line.sku_id, line.quantity)
+            for shop in breakdown.shops
+            for line in shop.lines
+        ],
+        actor_id=buyer_id,
+    )
+    # The rest is staged: written in one go with the commit.
+    payment = payments.create_payment(
         uow,
         buyer_id=buyer_id,
         amount_fen=breakdown.payable_fen,
         subject=_subject(quoted),
         expires_at=deadline,
     )
-    checkout_id = new_id()
     contact = ctx.keyring.encrypt(
         json.dumps({"recipient": address.recipient, "phone": address.phone, "detail": address.detail})
     )
+    placing = _Placing(
+        checkout_id=new_id(),
+        payment_id=payment.id,
+        buyer_id=buyer_id,
+        address=address,
+        contact=contact,
+        now=now,
+        deadline=deadline,
+    )
     options = _shop_options(body)
     orders = [
-        _new_order(
-            uow, quoted, shop, options.get(shop.shop_id), address, contact, checkout_id, payment.id, buyer_id
-        )
+        placing.order(order_ids[shop.shop_id], quoted, shop, options.get(shop.shop_id))
         for shop in breakdown.shops
     ]
-    for order in orders:
-        order.pay_deadline_at = deadline
-    await uow.session.flush()
-    await inventory.reserve(
-        uow,
-        [
-            inventory.StockRequest(order.id, line.sku_id, line.quantity)
-            for order in orders
-            for line in breakdown.shop(order.shop_id).lines
-        ],
-        actor_id=buyer_id,
-    )
+    uow.stage(Order, [order for order, _ in orders])
+    uow.stage(OrderLine, [line for _, lines in orders for line in lines])
+    uow.stage(OrderEvent, [placing.first_event(order["id"]) for order, _ in orders])
     await cart.remove_checked_out(uow, selection.cart_item_ids)
-    for order in orders:
-        uow.publish("order.created", {"order_id": order.id, "shop_id": order.shop_id, "buyer_id": buyer_id})
+    for order, _ in orders:
+        uow.publish(
+            "order.created", {"order_id": order["id"], "shop_id": order["shop_id"], "buyer_id": buyer_id}
+        )
     answer = schemas.CheckoutOut(
         orders=[
             schemas.PlacedOrderOut(
-                id=o.id,
-                order_no=o.order_no,
-                shop_id=o.shop_id,
+                id=order["id"],
+                order_no=order["order_no"],
+                shop_id=order["shop_id"],
                 status="pending_payment",
-                total_fen=o.total_fen,
+                total_fen=order["total_fen"],
             )
-            for o in orders
+            for order, _ in orders
         ],
         payment=schemas.PlacedPaymentOut(
             id=payment.id, amount_fen=payment.amount_fen, status=payment.status, expires_at=payment.expires_at
@@ -304,75 +314,82 @@ def _order_no(now_text: str) -> str:
     return now_text + "".join(secrets.choice("0123456789") for _ in range(8))
 
 
-def _new_order(
-    uow: UnitOfWork,
-    quoted: Quote,
-    shop: ShopBreakdown,
-    options: schemas.ShopOptionsIn | None,
-    address: AddressView,
-    contact: str,
-    checkout_id: str,
-    payment_id: str,
-    buyer_id: str,
-) -> Order:
-    now = uow.now()
-    order = Order(
-        id=new_id(),
-        order_no=_order_no(now.strftime("%y%m%d%H%M%S")),
-        checkout_id=checkout_id,
-        payment_id=payment_id,
-        buyer_id=buyer_id,
-        shop_id=shop.shop_id,
-        status="pending_payment",
-        item_subtotal_fen=shop.item_subtotal_fen,
-        discount_fen=shop.discount_fen,
-        shipping_fen=shop.shipping_fen,
-        total_fen=shop.payable_fen,
-        discounts=[_adjustment_dict(a) for a in shop.discounts],
-        item_count=sum(line.quantity for line in shop.lines),
-        ship_province=address.province,
-        ship_city=address.city,
-        ship_district=address.district,
-        ship_contact_ciphertext=contact,
-        delivery_method=options.delivery_method if options else "express",
-        buyer_note=options.note if options else "",
-        created_at=now,
-        updated_at=now,
-    )
-    uow.session.add(order)
-    for position, line in enumerate(shop.lines):
-        offer = quoted.line(line.line_id).offer
-        assert offer is not None
-        uow.session.add(
-            OrderLine(
-                order_id=order.id,
-                position=position,
-                sku_id=line.sku_id,
-                product_id=offer.product_id,
-                title=offer.title,
-                specs=offer.specs,
-                image_url=offer.image_url,
-                unit_price_fen=line.unit_price_fen,
-                quantity=line.quantity,
-                subtotal_fen=line.subtotal_fen,
-                discount_fen=line.discount_fen,
-                shipping_fen=line.shipping_fen,
-                payable_fen=line.payable_fen,
-                discounts=[_adjustment_dict(a) for a in line.discounts],
-            )
-        )
-    uow.session.add(
-        OrderEvent(
-            order_id=order.id,
-            from_status=None,
-            to_status="pending_payment",
-            actor_kind="buyer",
-            actor_id=buyer_id,
-            reason="",
-            created_at=now,
-        )
-    )
-    return order
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Placing:
+    """What every order of one checkout shares; builds their rows (written with Core)."""
+
+    checkout_id: str
+    payment_id: str
+    buyer_id: str
+    address: AddressView
+    contact: str  # recipient, phone and street, encrypted together
+    now: datetime
+    deadline: datetime
+
+    def order(
+        self, order_id: str, quoted: Quote, shop: ShopBreakdown, options: schemas.ShopOptionsIn | None
+    ) -> tuple[Row, list[Row]]:
+        """The order of one shop and its lines."""
+        order = {
+            "id": order_id,
+            "order_no": _order_no(self.now.strftime("%y%m%d%H%M%S")),
+            "checkout_id": self.checkout_id,
+            "payment_id": self.payment_id,
+            "buyer_id": self.buyer_id,
+            "shop_id": shop.shop_id,
+            "status": "pending_payment",
+            "item_subtotal_fen": shop.item_subtotal_fen,
+            "discount_fen": shop.discount_fen,
+            "shipping_fen": shop.shipping_fen,
+            "total_fen": shop.payable_fen,
+            "discounts": [_adjustment_dict(a) for a in shop.discounts],
+            "item_count": sum(line.quantity for line in shop.lines),
+            "ship_province": self.address.province,
+            "ship_city": self.address.city,
+            "ship_district": self.address.district,
+            "ship_contact_ciphertext": self.contact,
+            "delivery_method": options.delivery_method if options else "express",
+            "buyer_note": options.note if options else "",
+            "pay_deadline_at": self.deadline,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        return order, [_line_row(order_id, n, line, quoted) for n, line in enumerate(shop.lines)]
+
+    def first_event(self, order_id: str) -> Row:
+        return {
+            "order_id": order_id,
+            "from_status": None,
+            "to_status": "pending_payment",
+            "actor_kind": "buyer",
+            "actor_id": self.buyer_id,
+            "reason": "",
+            "created_at": self.now,
+        }
+
+
+def _line_row(order_id: str, position: int, line: LineBreakdown, quoted: Quote) -> Row:
+    offer = quoted.line(line.line_id).offer
+    assert offer is not None
+    return {
+        "order_id": order_id,
+        "position": position,
+        "sku_id": line.sku_id,
+        "product_id": offer.product_id,
+        "title": offer.title,
+        "specs": offer.specs,
+        "image_url": offer.image_url,
+        "unit_price_fen": line.unit_price_fen,
+        "quantity": line.quantity,
+        "subtotal_fen": line.subtotal_fen,
+        "discount_fen": line.discount_fen,
+        "shipping_fen": line.shipping_fen,
+        "payable_fen": line.payable_fen,
+        "discounts": [_adjustment_dict(a) for a in line.discounts],
+    }
 
 
 def _adjustment_dict(adjustment: Any) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.idempotency import claim, find_replay, store
+from jishi.core.ids import new_id
 from jishi.core.money import format_yuan
 from jishi.payments.errors import GatewayUnavailable, InvalidNotification, TradeAlreadyPaid, TradeClosed
 from jishi.payments.models import Payment, PaymentNotification, PaymentRefund
@@ -81,27 +82,44 @@ def _number(prefix: str, now: datetime) -> str:
     return f"{prefix}{now.astimezone(_CHINA):%Y%m%d%H%M%S}{secrets.randbelow(10**14):014d}"
 
 
-async def create_payment(
+@dataclass(frozen=True)
+class NewPayment:
+    """A payment just created for a checkout (not an ORM object: nothing to flush)."""
+
+    id: str
+    trade_no: str
+    amount_fen: int
+    status: str
+    expires_at: datetime
+
+
+def create_payment(
     uow: UnitOfWork, *, buyer_id: str, amount_fen: int, subject: str, expires_at: datetime
-) -> Payment:
-    """A pending payment for a checkout, inside the caller's transaction (no commit here)."""
+) -> NewPayment:
+    """A pending payment for a checkout, staged in the caller's unit of work (written with
+    its next statement or its commit)."""
     if amount_fen <= 0:
         raise ValueError("a payment must be for a positive amount")
     now = uow.now()
-    payment = Payment(
-        buyer_id=buyer_id,
-        amount_fen=amount_fen,
-        subject=" ".join(subject.split())[:SUBJECT_LENGTH] or "集市订单",
-        status="pending",
-        channel=None,
-        trade_no=_number("", now),
-        refunded_fen=0,
-        expires_at=expires_at,
-        created_at=now,
-        updated_at=now,
+    payment = NewPayment(new_id(), _number("", now), amount_fen, "pending", expires_at)
+    uow.stage(
+        Payment,
+        [
+            {
+                "id": payment.id,
+                "buyer_id": buyer_id,
+                "amount_fen": amount_fen,
+                "subject": " ".join(subject.split())[:SUBJECT_LENGTH] or "集市订单",
+                "status": payment.status,
+                "channel": None,
+                "trade_no": payment.trade_no,
+                "refunded_fen": 0,
+                "expires_at": expires_at,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
     )
-    uow.session.add(payment)
-    await uow.session.flush()
     return payment
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from jishi.accounts import service as accounts
 from jishi.accounts.service import Principal
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, any_of
 from jishi.core.errors import AppError, FieldError, NotFound
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.shops.models import Shop, ShopInvitation, ShopMember
@@ -179,12 +180,17 @@ async def shop_terms(uow: UnitOfWork, shop_ids: Iterable[str]) -> dict[str, Shop
     ids = sorted(set(shop_ids))
     if not ids:
         return {}
-    rows = await uow.session.execute(
-        select(Shop.id, Shop.name, Shop.status, Shop.shipping_fee_fen, Shop.free_shipping_over_fen).where(
-            Shop.id.in_(ids)
-        )
-    )
+    rows = await uow.execute(_terms_statement(uow.database.dialect), {"ids": ids})
     return {r[0]: ShopTerms(r[0], r[1], r[2] == "active", r[3], r[4]) for r in rows}
+
+
+@functools.cache
+def _terms_statement(dialect: str) -> Select[Any]:
+    """Built once per dialect: every cart and checkout request runs it."""
+    shops = Shop.__table__.c
+    return select(
+        shops.id, shops.name, shops.status, shops.shipping_fee_fen, shops.free_shipping_over_fen
+    ).where(any_of(dialect, shops.id, "ids"))
 
 
 async def member_roles(uow: UnitOfWork, user_id: str) -> set[str]:

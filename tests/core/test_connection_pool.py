@@ -1,0 +1,34 @@
+"""PostgreSQL connections that died while idle in the pool are replaced, not handed out."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from jishi.core import db
+from jishi.core.context import AppContext
+
+
+async def _backend_pid(ctx: AppContext) -> int:
+    async with ctx.database.uow() as uow:
+        return int((await uow.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def test_a_connection_killed_while_idle_is_replaced(
+    app_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if app_ctx.database.dialect != "postgresql":
+        pytest.skip("a PostgreSQL connection pool")
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.05)
+    pid = await _backend_pid(app_ctx)
+    admin = await asyncpg.connect(app_ctx.database.url.replace("+asyncpg", ""))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.1)  # idle long enough to be checked
+
+    assert await _backend_pid(app_ctx) != pid  # a working connection, not an error
