@@ -32,13 +32,14 @@ from jishi.orders import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.orders import schemas
 from jishi.orders.models import Order, OrderEvent, OrderLine
 from jishi.payments import service as payments
-from jishi.pricing import LineBreakdown, ShopBreakdown
+from jishi.pricing import Breakdown, LineBreakdown, ShopBreakdown
 
 log = structlog.get_logger(__name__)
 
 IDEMPOTENCY_SCOPE = "orders.submit"
 SUBMIT_ATTEMPTS = 4
 T = TypeVar("T")
+Row = dict[str, Any]  # a row staged for insert
 
 
 @dataclass(frozen=True)
@@ -223,53 +224,30 @@ async def _place(
     if idempotency_key is not None:  # first write: a simultaneous twin waits here, then fails
         record = idempotency.claim(uow, buyer_id, IDEMPOTENCY_SCOPE, idempotency_key, fingerprint)
         await uow.session.flush()
-    now = uow.now()
-    deadline = now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds)
     breakdown = quoted.breakdown
     order_ids = {shop.shop_id: new_id() for shop in breakdown.shops}
-    await inventory.reserve(
-        uow,
-        [
-            inventory.StockRequest(order_ids[shop.shop_id], line.sku_id, line.quantity)
-            for shop in breakdown.shops
-            for line in shop.lines
-        ],
-        actor_id=buyer_id,
-    )
+    await inventory.reserve(uow, _stock_requests(breakdown, order_ids), actor_id=buyer_id)
     # The rest is staged: written in one go with the commit.
-    payment = payments.create_payment(
-        uow,
-        buyer_id=buyer_id,
-        amount_fen=breakdown.payable_fen,
-        subject=_subject(quoted),
-        expires_at=deadline,
-    )
-    contact = ctx.keyring.encrypt(
-        json.dumps({"recipient": address.recipient, "phone": address.phone, "detail": address.detail})
-    )
-    placing = _Placing(
-        checkout_id=new_id(),
-        payment_id=payment.id,
-        buyer_id=buyer_id,
-        address=address,
-        contact=contact,
-        now=now,
-        deadline=deadline,
-    )
-    options = _shop_options(body)
-    orders = [
-        placing.order(order_ids[shop.shop_id], quoted, shop, options.get(shop.shop_id))
-        for shop in breakdown.shops
-    ]
-    uow.stage(Order, [order for order, _ in orders])
-    uow.stage(OrderLine, [line for _, lines in orders for line in lines])
-    uow.stage(OrderEvent, [placing.first_event(order["id"]) for order, _ in orders])
+    placing = _Placing.start(uow, ctx, quoted, address, buyer_id)
+    orders = placing.stage_orders(uow, quoted, order_ids, _shop_options(body))
     await cart.remove_checked_out(uow, selection.cart_item_ids)
-    for order, _ in orders:
-        uow.publish(
-            "order.created", {"order_id": order["id"], "shop_id": order["shop_id"], "buyer_id": buyer_id}
-        )
-    answer = schemas.CheckoutOut(
+    answer = _answer(orders, placing.payment)
+    if record is not None:
+        idempotency.store(record, 201, answer)
+    await uow.commit()
+    return answer
+
+
+def _stock_requests(breakdown: Breakdown, order_ids: dict[str, str]) -> list[inventory.StockRequest]:
+    return [
+        inventory.StockRequest(order_ids[shop.shop_id], line.sku_id, line.quantity)
+        for shop in breakdown.shops
+        for line in shop.lines
+    ]
+
+
+def _answer(orders: list[Row], payment: payments.NewPayment) -> dict[str, Any]:
+    return schemas.CheckoutOut(
         orders=[
             schemas.PlacedOrderOut(
                 id=order["id"],
@@ -278,16 +256,12 @@ async def _place(
                 status="pending_payment",
                 total_fen=order["total_fen"],
             )
-            for order, _ in orders
+            for order in orders
         ],
         payment=schemas.PlacedPaymentOut(
             id=payment.id, amount_fen=payment.amount_fen, status=payment.status, expires_at=payment.expires_at
         ),
     ).model_dump(mode="json")
-    if record is not None:
-        idempotency.store(record, 201, answer)
-    await uow.commit()
-    return answer
 
 
 def _refuse_unsellable(quoted: Quote) -> None:
@@ -314,20 +288,57 @@ def _order_no(now_text: str) -> str:
     return now_text + "".join(secrets.choice("0123456789") for _ in range(8))
 
 
-Row = dict[str, Any]
-
-
 @dataclass(frozen=True)
 class _Placing:
-    """What every order of one checkout shares; builds their rows (written with Core)."""
+    """What every order of one checkout shares; stages their rows (written with Core)."""
 
+    payment: payments.NewPayment
     checkout_id: str
-    payment_id: str
     buyer_id: str
     address: AddressView
     contact: str  # recipient, phone and street, encrypted together
     now: datetime
-    deadline: datetime
+
+    @classmethod
+    def start(
+        cls, uow: UnitOfWork, ctx: AppContext, quoted: Quote, address: AddressView, buyer_id: str
+    ) -> _Placing:
+        """Stage the checkout's one payment, due when its orders' payment deadline passes."""
+        now = uow.now()
+        payment = payments.create_payment(
+            uow,
+            buyer_id=buyer_id,
+            amount_fen=quoted.breakdown.payable_fen,
+            subject=_subject(quoted),
+            expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
+        )
+        contact = ctx.keyring.encrypt(
+            json.dumps({"recipient": address.recipient, "phone": address.phone, "detail": address.detail})
+        )
+        return cls(payment, new_id(), buyer_id, address, contact, now)
+
+    def stage_orders(
+        self,
+        uow: UnitOfWork,
+        quoted: Quote,
+        order_ids: dict[str, str],
+        options: dict[str, schemas.ShopOptionsIn],
+    ) -> list[Row]:
+        """Stage one order per shop with its lines, first timeline entry and event."""
+        placed = [
+            self.order(order_ids[shop.shop_id], quoted, shop, options.get(shop.shop_id))
+            for shop in quoted.breakdown.shops
+        ]
+        orders = [order for order, _ in placed]
+        uow.stage(Order, orders)
+        uow.stage(OrderLine, [line for _, lines in placed for line in lines])
+        uow.stage(OrderEvent, [self.first_event(order["id"]) for order in orders])
+        for order in orders:
+            uow.publish(
+                "order.created",
+                {"order_id": order["id"], "shop_id": order["shop_id"], "buyer_id": self.buyer_id},
+            )
+        return orders
 
     def order(
         self, order_id: str, quoted: Quote, shop: ShopBreakdown, options: schemas.ShopOptionsIn | None
@@ -337,7 +348,7 @@ class _Placing:
             "id": order_id,
             "order_no": _order_no(self.now.strftime("%y%m%d%H%M%S")),
             "checkout_id": self.checkout_id,
-            "payment_id": self.payment_id,
+            "payment_id": self.payment.id,
             "buyer_id": self.buyer_id,
             "shop_id": shop.shop_id,
             "status": "pending_payment",
@@ -353,7 +364,7 @@ class _Placing:
             "ship_contact_ciphertext": self.contact,
             "delivery_method": options.delivery_method if options else "express",
             "buyer_note": options.note if options else "",
-            "pay_deadline_at": self.deadline,
+            "pay_deadline_at": self.payment.expires_at,
             "created_at": self.now,
             "updated_at": self.now,
         }
