@@ -8,15 +8,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from jishi.catalog.models import Sku
+from jishi.catalog.models import Product, Sku
 from jishi.core.context import AppContext
 from jishi.inventory.models import StockReservation
 from jishi.inventory.service import check
 from jishi.orders.models import Order
 from jishi.orders.schemas import CheckoutIn
-from tests.catalog.helpers import API
+from tests.catalog.helpers import API, phone_category
 from tests.conftest import Account, register
-from tests.shopping import Market, add_address, build_market, new_buyer, place_order
+from tests.payments.helpers import events
+from tests.shopping import Market, add_address, build_market, list_product, new_buyer, place_order
 
 
 @pytest.fixture
@@ -291,3 +292,29 @@ async def test_the_same_sku_twice_counts_against_the_line_limit(
     assert doubled.json()["errors"][0]["field"] == "items[1].quantity"
     fine = await place_order(client, buyer, address, [(sku, 2), (sku, 3)])
     assert fine.status_code == 201 and fine.json()["orders"][0]["total_fen"] == 549900 * 5
+
+
+async def test_selling_the_last_units_tells_search_once(
+    client: httpx.AsyncClient, admin: Account, app_ctx: AppContext
+) -> None:
+    """The product's availability follows its SKUs in the order's transaction, and search
+    hears of it only when the product sells out (not on every order)."""
+    category = await phone_category(client, admin)
+    listing = await list_product(client, admin, category, stocks=(3, 0))
+    sku = listing.sku_ids[0]
+    buyer, address = await new_buyer(client)
+    before = await events(app_ctx, "product.changed")
+
+    assert (await place_order(client, buyer, address, [(sku, 2)])).status_code == 201
+    assert await _stock_total(app_ctx, listing.product_id) == 1
+    assert await events(app_ctx, "product.changed") == before
+    assert (await place_order(client, buyer, address, [(sku, 1)])).status_code == 201
+    assert await _stock_total(app_ctx, listing.product_id) == 0
+    assert await events(app_ctx, "product.changed") == before + 1
+
+
+async def _stock_total(ctx: AppContext, product_id: str) -> int:
+    async with ctx.database.uow() as uow:
+        product = await uow.session.get(Product, product_id)
+        assert product is not None
+        return product.stock_total

@@ -16,7 +16,7 @@ from jishi.core.db import UnitOfWork
 from jishi.core.money import format_yuan
 from jishi.core.storage import Storage
 from jishi.pricing import Breakdown, BuyerContext, PriceLine, PricingRules, ShopShipping, price
-from jishi.shops.service import ShopTerms, shop_terms
+from jishi.shops.service import ShopTerms
 
 # code → (zh, en); the cart shows the message, checkout refuses with the code.
 LINE_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -95,7 +95,7 @@ async def quote(
 ) -> Quote:
     """Quote ``requests``; only lines in ``priced`` (all when None) count in the breakdown."""
     offers = await sku_offers(uow, storage, (r.sku_id for r in requests))
-    terms = await shop_terms(uow, (o.shop_id for o in offers.values()))
+    terms = {o.shop_id: o.shop for o in offers.values() if o.shop is not None}
     lines = tuple(
         QuotedLine(
             r, offers.get(r.sku_id), _problems(r, offers[r.sku_id], terms.get(offers[r.sku_id].shop_id))

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, select
 from jishi.catalog.models import Product, ProductMedia, Sku
 from jishi.core.db import UnitOfWork, any_of
 from jishi.core.storage import Storage
+from jishi.shops.service import ShopTerms, shop_terms_of, with_shop_terms
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,12 @@ class SkuOffer:
     weight_g: int
     on_sale: bool  # the product is on sale and this SKU enabled (the shop is checked apart)
     image_url: str | None
+    shop: ShopTerms | None  # read in the same statement
 
 
 async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) -> dict[str, SkuOffer]:
-    """Offers of these SKUs, with their product's main image, in one query whatever their
-    number; unknown ids are absent."""
+    """Offers of these SKUs, with their product's main image and their shop's terms, in one
+    query whatever their number; unknown ids are absent."""
     ids = sorted(set(sku_ids))
     if not ids:
         return {}
@@ -53,6 +55,7 @@ async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) 
             weight_g=r[8],
             on_sale=bool(r[9]),
             image_url=_thumb_url(storage, r[10]),
+            shop=shop_terms_of(r[11:16]),
         )
         for r in rows
     }
@@ -62,7 +65,7 @@ async def sku_offers(uow: UnitOfWork, storage: Storage, sku_ids: Iterable[str]) 
 def _offers_statement(dialect: str) -> Select[Any]:
     """Built once per dialect: every cart and checkout request runs it."""
     skus, products, media = Sku.__table__.c, Product.__table__.c, ProductMedia.__table__.c
-    return (
+    offers = (
         select(
             skus.id,
             skus.product_id,
@@ -84,6 +87,7 @@ def _offers_statement(dialect: str) -> Select[Any]:
         )
         .where(any_of(dialect, skus.id, "ids"), products.status != "draft")
     )
+    return with_shop_terms(offers, skus.shop_id)
 
 
 def _thumb_url(storage: Storage, variants: dict[str, str] | None) -> str | None:

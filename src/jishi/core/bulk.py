@@ -13,7 +13,7 @@ checked at the end of the statement, when every row is in.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,25 +28,36 @@ _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 def with_defaults(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Row]:
     """The rows with every column's Python-side default filled in where a row has no value,
     all with the same keys in the table's column order (one statement writes them all)."""
-    given = {key for row in rows for key in row}
+    plan = _plan(table, frozenset(key for row in rows for key in row))
+    return [{key: row[key] if key in row else default() for key, default in plan} for row in rows]
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(table: Table, given: frozenset[str]) -> tuple[tuple[str, Callable[[], Any]], ...]:
+    """Which columns a write of rows with these keys carries, each with what a row that
+    lacks it gets (the column's Python-side default, or NULL)."""
     unknown = given - set(table.columns.keys())
     if unknown:
         raise ValueError(f"{table.name} has no column {sorted(unknown)[0]}")
-    columns = [c for c in table.columns if c.key in given or _python_default(c)]
-    return [{c.key: row[c.key] if c.key in row else _default_value(c) for c in columns} for row in rows]
+    return tuple(
+        (column.key, _default_of(column))
+        for column in table.columns
+        if column.key in given or _default_of(column) is not _null
+    )
 
 
-def _python_default(column: Column[Any]) -> bool:
-    default = column.default
-    return default is not None and (default.is_scalar or default.is_callable)
+def _null() -> None:
+    return None
 
 
-def _default_value(column: Column[Any]) -> Any:
-    """The column's Python-side default, or None (NULL) when it has none."""
+def _default_of(column: Column[Any]) -> Callable[[], Any]:
     default: Any = column.default
-    if not _python_default(column):
-        return None
-    return default.arg(None) if default.is_callable else default.arg
+    if default is None or not (default.is_scalar or default.is_callable):
+        return _null
+    if default.is_callable:
+        return functools.partial(default.arg, None)  # SQLAlchemy's wrapper takes a context
+    value = default.arg
+    return lambda: value
 
 
 def statements(dialect: str, staged: Sequence[tuple[Table, list[Row]]]) -> list[tuple[Executable, Any]]:

@@ -88,13 +88,12 @@ async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id
     """Hold stock for orders (预占), e.g. all the orders of one checkout. All or nothing:
     raises ``insufficient_stock`` naming the first SKU that is short; the caller's
     transaction then rolls back."""
-    moved: list[tuple[str, _Moved]] = []
-    for request in _merge(requests):
-        row = (await uow.execute(_RESERVE, {"sku": request.sku_id, "units": request.quantity})).first()
-        if row is None:
-            raise AppError("insufficient_stock", extensions={"sku_id": request.sku_id})
-        moved.append((request.order_id, _moved(request.sku_id, row, 0, request.quantity)))
-    await _apply_to_products(uow, [movement for _, movement in moved])
+    merged = _merge(requests)
+    if len(merged) == 1 and uow.database.dialect == "postgresql":
+        moved = [(merged[0].order_id, await _reserve_alone(uow, merged[0]))]
+    else:
+        moved = [(request.order_id, await _reserve_one(uow, request)) for request in merged]
+        await _apply_to_products(uow, [movement for _, movement in moved])
     now = uow.now()
     uow.stage(
         StockReservation,
@@ -114,6 +113,25 @@ async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id
         StockMovement,
         [_movement_row(m, "reserve", order_id, actor_id, "", now) for order_id, m in moved],
     )
+
+
+async def _reserve_one(uow: UnitOfWork, request: StockRequest) -> _Moved:
+    row = (await uow.execute(_RESERVE, {"sku": request.sku_id, "units": request.quantity})).first()
+    if row is None:
+        raise AppError("insufficient_stock", extensions={"sku_id": request.sku_id})
+    return _moved(request.sku_id, row, 0, request.quantity)
+
+
+async def _reserve_alone(uow: UnitOfWork, request: StockRequest) -> _Moved:
+    """The one SKU of a checkout and its product's availability in one statement
+    (PostgreSQL): a buy-now holds the hot rows' locks one round trip less."""
+    row = (
+        await uow.execute(_RESERVE_WITH_PRODUCT, {"sku": request.sku_id, "units": request.quantity})
+    ).first()
+    if row is None:
+        raise AppError("insufficient_stock", extensions={"sku_id": request.sku_id})
+    _follow_availability(uow, row[0], before=row[4] + request.quantity, after=row[4])
+    return _moved(request.sku_id, row, 0, request.quantity)
 
 
 async def release(uow: UnitOfWork, order_id: str, *, actor_id: str | None, reason: str) -> None:
@@ -239,6 +257,14 @@ _MOVE_PRODUCT_STOCK = (
     .values(stock_total=_PRODUCTS.stock_total + bindparam("delta"))
     .returning(_PRODUCTS.stock_total)
 )
+_RESERVED = _RESERVE.cte("reserved")
+# (product_id, shop_id, stock, reserved, the product's stock_total after)
+_RESERVE_WITH_PRODUCT = (
+    update(_PRODUCT_TABLE)
+    .where(_PRODUCTS.id == _RESERVED.c.product_id)
+    .values(stock_total=_PRODUCTS.stock_total - bindparam("units"))
+    .returning(*_RESERVED.c, _PRODUCTS.stock_total)
+)
 
 
 async def _apply_to_products(uow: UnitOfWork, moved: list[_Moved]) -> None:
@@ -252,9 +278,13 @@ async def _apply_to_products(uow: UnitOfWork, moved: list[_Moved]) -> None:
         after = (
             await uow.execute(_MOVE_PRODUCT_STOCK, {"product": product_id, "delta": deltas[product_id]})
         ).scalar() or 0
-        before = after - deltas[product_id]
-        if (before > 0) != (after > 0):
-            uow.publish("product.changed", {"product_id": product_id})
+        _follow_availability(uow, product_id, before=after - deltas[product_id], after=after)
+
+
+def _follow_availability(uow: UnitOfWork, product_id: str, *, before: int, after: int) -> None:
+    """Search follows a product that sold out or came back (in stock / sold out)."""
+    if (before > 0) != (after > 0):
+        uow.publish("product.changed", {"product_id": product_id})
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -174,6 +174,22 @@ class ShopTerms:
     is_active: bool
     shipping_fee_fen: int
     free_shipping_over_fen: int | None
+
+
+def with_shop_terms(query: Select[Any], shop_id: SQLColumnExpression[str]) -> Select[Any]:
+    """``query`` with the terms of the shop ``shop_id`` names as its last five columns (an
+    outer join), so another package's query reads them in the same statement (the shops
+    table stays this package's business); ``shop_terms_of`` reads them back."""
+    shops = Shop.__table__.c
+    return query.outerjoin(Shop.__table__, shops.id == shop_id).add_columns(
+        shops.id, shops.name, shops.status, shops.shipping_fee_fen, shops.free_shipping_over_fen
+    )
+
+
+def shop_terms_of(columns: Sequence[Any]) -> ShopTerms | None:
+    """The terms from the five columns ``with_shop_terms`` added (None: no such shop)."""
+    shop_id, name, status, fee_fen, free_over_fen = columns
+    return None if shop_id is None else ShopTerms(shop_id, name, status == "active", fee_fen, free_over_fen)
 
 
 async def shop_terms(uow: UnitOfWork, shop_ids: Iterable[str]) -> dict[str, ShopTerms]:
