@@ -32,3 +32,31 @@ async def test_a_connection_killed_while_idle_is_replaced(
     await asyncio.sleep(0.1)  # idle long enough to be checked
 
     assert await _backend_pid(app_ctx) != pid  # a working connection, not an error
+
+
+async def test_a_busy_requester_cannot_starve_a_waiting_one(app_ctx: AppContext) -> None:
+    """With one connection: a task that gives it back and asks again at once does not get it
+    ahead of a task that was already waiting (its wait would otherwise last as long as the
+    busy one keeps asking: seconds under load)."""
+    if app_ctx.database.dialect != "postgresql":
+        pytest.skip("a PostgreSQL connection pool")
+    database = db.Database(app_ctx.database.url, app_ctx.clock, pool_size=1)
+    log: list[str] = []
+
+    async def use(name: str) -> None:
+        async with database.uow() as uow:
+            await uow.execute(text("SELECT pg_sleep(0.01)"))
+        log.append(name)
+
+    async def busy() -> None:
+        for n in range(10):
+            await use(f"busy {n}")
+
+    try:
+        first = asyncio.create_task(busy())
+        await asyncio.sleep(0.005)  # the busy task holds the connection
+        await use("waiting")
+        await first
+    finally:
+        await database.dispose()
+    assert log.index("waiting") <= 1, log

@@ -30,6 +30,7 @@ from sqlalchemy.types import TypeDecorator
 from jishi.core import bulk
 from jishi.core.clock import Clock
 from jishi.core.ids import ID_LENGTH, new_id
+from jishi.core.pool import FairPool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,10 +80,13 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> Async
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # A fixed pool, no overflow: when more requests want the database than there are
-    # connections, they wait their turn. Overflow connections would be opened and closed
-    # again request after request under load (a backend start, codec introspection and
-    # statement preparation each time), which costs more than the wait.
-    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+    # connections, they wait their turn, in order (``FairPool``). Overflow connections
+    # would be opened and closed again request after request under load (a backend
+    # start, codec introspection and statement preparation each time), which costs
+    # more than the wait.
+    engine = create_async_engine(
+        url, echo=echo, poolclass=FairPool, pool_size=pool_size, max_overflow=0, pool_timeout=30
+    )
     event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
     return engine
