@@ -150,6 +150,8 @@ async def test_line_limit(client: httpx.AsyncClient, market: Market, app_ctx: Ap
         await _add(client, buyer, market.a.sku_ids[1])
         full = await _add(client, buyer, market.b.sku_ids[0])
         assert full.status_code == 409 and full.json()["code"] == "cart_full"
+        more = await _add(client, buyer, market.a.sku_ids[1])  # a line it has can still grow
+        assert more.status_code == 201 and more.json()["quantity"] == 2
     finally:
         service.MAX_LINES = service_limit
 

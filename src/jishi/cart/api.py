@@ -58,8 +58,8 @@ async def add_item(
 ) -> schemas.CartItemOut:
     """Add a SKU (the same SKU again adds to its line)."""
     owner = await _owner(request, response, principal, uow, create=True)
-    item = await service.add_item(uow, ctx.storage, owner, body.sku_id, body.quantity)
-    return await _item_out(uow, ctx, item, owner, locale)
+    added = await service.add_item(uow, ctx.storage, owner, body.sku_id, body.quantity)
+    return _line_out(added.item, added.quote, locale)
 
 
 @router.patch("/cart/items/{item_id}", response_model=schemas.CartItemOut)

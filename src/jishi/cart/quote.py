@@ -8,7 +8,7 @@ never from the client.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jishi.catalog.offers import SkuOffer, sku_offers
@@ -95,6 +95,18 @@ async def quote(
 ) -> Quote:
     """Quote ``requests``; only lines in ``priced`` (all when None) count in the breakdown."""
     offers = await sku_offers(uow, storage, (r.sku_id for r in requests))
+    return quote_offers(requests, offers, buyer_id=buyer_id, province=province, priced=priced)
+
+
+def quote_offers(
+    requests: Sequence[QuoteRequest],
+    offers: Mapping[str, SkuOffer],
+    *,
+    buyer_id: str | None,
+    province: str | None = None,
+    priced: set[str] | None = None,
+) -> Quote:
+    """``quote`` with the offers already read (they carry their shops' terms)."""
     terms = {o.shop_id: o.shop for o in offers.values() if o.shop is not None}
     lines = tuple(
         QuotedLine(

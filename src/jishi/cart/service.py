@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from jishi.cart import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.cart.models import Cart, CartItem
-from jishi.cart.quote import Quote, QuoteRequest, quote
+from jishi.cart.quote import Quote, QuoteRequest, quote, quote_offers
 from jishi.catalog.offers import sku_offers
-from jishi.core.db import UnitOfWork, upsert
+from jishi.core.db import UnitOfWork, table_of, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.ids import new_id
 from jishi.core.security import token_digest
@@ -89,41 +90,76 @@ async def quote_items(
     return await quote(uow, storage, requests, buyer_id=buyer_id, priced=selected)
 
 
+_CART_ITEMS = table_of(CartItem)
+# Lines of a cart other than one SKU's: at the line limit, that SKU can only add to its line
+# if it has one, and then the others are fewer than the limit.
+_OTHER_LINES = (
+    select(func.count())
+    .select_from(_CART_ITEMS)
+    .where(_CART_ITEMS.c.cart_id == bindparam("cart"), _CART_ITEMS.c.sku_id != bindparam("sku"))
+)
+
+
+@dataclass(frozen=True)
+class AddedLine:
+    """The cart line an add made or grew, quoted with the offer it was checked against."""
+
+    item: CartItem  # as stored (not attached to the session)
+    quote: Quote
+
+
 async def add_item(
     uow: UnitOfWork, storage: Storage, owner: CartOwner, sku_id: str, quantity: int
-) -> CartItem:
-    """Put a SKU in the cart (加入购物车); the same SKU again adds to its line."""
+) -> AddedLine:
+    """Put a SKU in the cart (加入购物车); the same SKU again adds to its line.
+
+    The line is written by one upsert that adds to an existing line's quantity only while
+    the sum stays within the per-line limit."""
     offer = (await sku_offers(uow, storage, [sku_id])).get(sku_id)
     if offer is None:
         raise NotFound()
     if not offer.on_sale:
         raise AppError("item_unavailable", extensions={"sku_id": sku_id})
     cart_id = await _locked_cart_id(uow, owner)
-    item = await uow.session.scalar(
-        select(CartItem).where(CartItem.cart_id == cart_id, CartItem.sku_id == sku_id)
-    )
-    now = uow.now()
-    if item is None:
-        count = await uow.session.scalar(select(func.count()).where(CartItem.cart_id == cart_id)) or 0
-        if count >= MAX_LINES:
-            raise AppError("cart_full", max_lines=MAX_LINES)
-        item = CartItem(
-            cart_id=cart_id,
-            sku_id=sku_id,
-            quantity=quantity,
-            selected=True,
-            price_when_added_fen=offer.price_fen,
-            created_at=now,
-            updated_at=now,
-        )
-        uow.session.add(item)
-    else:
-        check_quantity(item.quantity + quantity)
-        item.quantity += quantity
-        item.selected = True
-        item.updated_at = now
+    if (await uow.execute(_OTHER_LINES, {"cart": cart_id, "sku": sku_id})).scalar_one() >= MAX_LINES:
+        raise AppError("cart_full", max_lines=MAX_LINES)
+    row = (await uow.execute(_line_upsert(uow, cart_id, sku_id, quantity, offer.price_fen))).first()
+    if row is None:  # the line exists and the sum is over the limit
+        check_quantity(MAX_QUANTITY + 1)
     await uow.commit()
-    return item
+    assert row is not None
+    item = CartItem(
+        id=row.id,
+        cart_id=cart_id,
+        sku_id=sku_id,
+        quantity=row.quantity,
+        selected=True,
+        price_when_added_fen=row.price_when_added_fen,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+    request = QuoteRequest(item.id, sku_id, item.quantity, item.price_when_added_fen)
+    return AddedLine(item, quote_offers([request], {sku_id: offer}, buyer_id=owner.user_id))
+
+
+def _line_upsert(uow: UnitOfWork, cart_id: str, sku_id: str, quantity: int, price_fen: int) -> Any:
+    now = uow.now()
+    line = upsert(uow.database.dialect, _CART_ITEMS).values(
+        id=new_id(),
+        cart_id=cart_id,
+        sku_id=sku_id,
+        quantity=quantity,
+        selected=True,
+        price_when_added_fen=price_fen,
+        created_at=now,
+        updated_at=now,
+    )
+    summed = _CART_ITEMS.c.quantity + line.excluded.quantity
+    return line.on_conflict_do_update(
+        index_elements=[_CART_ITEMS.c.cart_id, _CART_ITEMS.c.sku_id],
+        set_={"quantity": summed, "selected": True, "updated_at": now},
+        where=summed <= MAX_QUANTITY,
+    ).returning(*_CART_ITEMS.c)
 
 
 def check_quantity(quantity: int, field: str = "quantity") -> None:
