@@ -100,3 +100,20 @@ async def test_running_dispatcher_wakes_on_commit(app_ctx: AppContext) -> None:
     finally:
         await dispatcher.stop()
         _handlers["test.wake"].remove(handler)
+
+
+async def test_delivered_messages_are_purged_after_a_week(app_ctx: AppContext, clock: FrozenClock) -> None:
+    from jishi.core.events import purge_delivered_job
+
+    dispatcher = OutboxDispatcher(app_ctx.database)
+    await _publish(app_ctx, "test.old", {}, commit=True)
+    await dispatcher.dispatch_pending()  # delivered (no handler needed), now a week ago
+    clock.advance(timedelta(days=7, minutes=1))
+    await _publish(app_ctx, "test.recent", {}, commit=True)
+    await dispatcher.dispatch_pending()
+    await _publish(app_ctx, "test.waiting", {}, commit=True)  # not delivered yet
+
+    assert await purge_delivered_job(app_ctx) == 1
+    async with app_ctx.database.uow() as uow:
+        topics = await uow.session.scalars(select(OutboxMessage.topic).order_by(OutboxMessage.id))
+        assert list(topics) == ["test.recent", "test.waiting"]

@@ -20,13 +20,17 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
-from sqlalchemy import JSON, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jishi.core.db import Base, Database, id_column
+from jishi.core.jobs import periodic
+
+if TYPE_CHECKING:
+    from jishi.core.context import AppContext
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +40,7 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 MAX_ATTEMPTS = 10
 LEASE = timedelta(seconds=60)
+KEEP_DELIVERED = timedelta(days=7)  # delivered messages stay this long, for inspection
 
 
 class OutboxMessage(Base):
@@ -233,3 +238,27 @@ class OutboxDispatcher:
                     error=error,
                 )
             await uow.commit()
+
+
+async def purge_delivered(database: Database, *, before: datetime, batch: int = 1000) -> int:
+    """Delete up to ``batch`` messages delivered before ``before``; returns how many. Failed
+    and pending messages are kept."""
+    old = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "done", OutboxMessage.dispatched_at < before)
+        .limit(batch)
+    )
+    async with database.uow() as uow:
+        result = await uow.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old.scalar_subquery())))
+        await uow.commit()
+    return int(result.rowcount)
+
+
+@periodic("outbox.purge_delivered", every_seconds=600)
+async def purge_delivered_job(ctx: AppContext) -> int:
+    """Keep the outbox small: a busy marketplace writes a message or more per order."""
+    purged = 0
+    before = ctx.clock.now() - KEEP_DELIVERED
+    while (count := await purge_delivered(ctx.database, before=before)) > 0:
+        purged += count
+    return purged
