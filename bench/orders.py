@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import HERE, Call, Result, Scenario, report, require_wrk, run_scenario
@@ -182,13 +183,11 @@ async def prepare(env: dict[str, str], count: int) -> tuple[list[Buyer], list[st
     """Buyers with an address each, signed up through the service (past the sign-up rate
     limit), and 1 000 sellable SKUs."""
     os.environ.update(env)
-    from sqlalchemy import func, select
+    from sqlalchemy import func
 
     from jishi.accounts import service as accounts
-    from jishi.catalog.models import Product, Sku
     from jishi.core.context import AppContext
     from jishi.settings import Settings
-    from jishi.shops.models import Shop
 
     ctx = AppContext.build(Settings())
     buyers: list[Buyer] = []
@@ -221,18 +220,25 @@ async def prepare(env: dict[str, str], count: int) -> tuple[list[Buyer], list[st
                 )
             buyers.append(Buyer(tokens.access_token, address.id))
         async with ctx.database.uow() as uow:
-            sellable = (
-                select(Sku.id)
-                .join(Product, Product.id == Sku.product_id)
-                .join(Shop, Shop.id == Product.shop_id)
-                .where(Product.status == "on_sale", Shop.status == "active", Sku.is_enabled.is_(True))
-                .order_by(func.random())
-                .limit(1000)
-            )
-            skus = list(await uow.session.scalars(sellable))
+            skus = list(await uow.session.scalars(_sellable_skus().order_by(func.random()).limit(1000)))
     finally:
         await ctx.close()
     return buyers, skus
+
+
+def _sellable_skus() -> Any:
+    """SKUs a buyer can order: enabled, of a product on sale, in an active shop."""
+    from sqlalchemy import select
+
+    from jishi.catalog.models import Product, Sku
+    from jishi.shops.models import Shop
+
+    return (
+        select(Sku.id)
+        .join(Product, Product.id == Sku.product_id)
+        .join(Shop, Shop.id == Product.shop_id)
+        .where(Product.status == "on_sale", Shop.status == "active", Sku.is_enabled.is_(True))
+    )
 
 
 async def restock(env: dict[str, str], skus: list[str], rush_units: int) -> str:
@@ -243,16 +249,12 @@ async def restock(env: dict[str, str], skus: list[str], rush_units: int) -> str:
     from jishi.catalog.models import Product, Sku
     from jishi.core.context import AppContext
     from jishi.settings import Settings
-    from jishi.shops.models import Shop
 
     ctx = AppContext.build(Settings())
     try:
         async with ctx.database.uow() as uow:
             fresh = (
-                select(Sku.id)
-                .join(Product, Product.id == Sku.product_id)
-                .join(Shop, Shop.id == Product.shop_id)
-                .where(Product.status == "on_sale", Shop.status == "active", Sku.is_enabled.is_(True))
+                _sellable_skus()
                 .where(Sku.reserved == 0, Sku.id.not_in(skus))
                 .order_by(func.random())
                 .limit(1)

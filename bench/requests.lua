@@ -1,18 +1,12 @@
 -- wrk script: cycle through the requests listed in the file named by the first script
 -- argument, one per line as METHOD<TAB>PATH<TAB>AUTHORIZATION<TAB>JSON-BODY; print one
 -- JSON line of figures at the end.
+local read_calls = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "calls.lua")
 local requests = {}
 local counter = 0
 
 init = function(args)
-  for line in io.lines(args[1]) do
-    local method, path, auth, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-    if method then
-      local headers = { ["Content-Type"] = "application/json" }
-      if #auth > 0 then headers["Authorization"] = auth end
-      requests[#requests + 1] = wrk.format(method, path, headers, #body > 0 and body or nil)
-    end
-  end
+  requests = read_calls(args[1])
   counter = math.random(#requests)
 end
 

@@ -1,5 +1,5 @@
 -- wrk script for a rush: send exactly N prepared requests in all, split over the threads,
--- read as in requests.lua (METHOD<TAB>PATH<TAB>AUTHORIZATION<TAB>JSON-BODY per line).
+-- read by calls.lua (METHOD<TAB>PATH<TAB>AUTHORIZATION<TAB>JSON-BODY per line).
 -- Script arguments: the requests file, N, the number of threads, an output directory.
 --
 -- wrk keeps every connection busy, so once a thread has sent its share its connections
@@ -25,20 +25,14 @@ setup = function(thread)
   counter = counter + 1
 end
 
+local read_calls = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "calls.lua")
 local requests = {}
 local share, sent, answered = 0, 0, 0
 local counts = {}
 local filler, output, started, checked
 
 init = function(args)
-  for line in io.lines(args[1]) do
-    local method, path, auth, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-    if method then
-      local headers = { ["Content-Type"] = "application/json" }
-      if #auth > 0 then headers["Authorization"] = auth end
-      requests[#requests + 1] = wrk.format(method, path, headers, #body > 0 and body or nil)
-    end
-  end
+  requests = read_calls(args[1])
   local total, nthreads = tonumber(args[2]), tonumber(args[3])
   share = math.floor(total / nthreads)
   if id < total % nthreads then share = share + 1 end

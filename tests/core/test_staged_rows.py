@@ -50,12 +50,13 @@ async def test_a_statement_sees_what_was_staged_and_a_rollback_drops_it(app_ctx:
         statuses = await uow.execute(select(User.id, User.status).where(User.id.in_([first, second])))
         assert dict(statuses.all()) == {first: "active", second: "disabled"}
         await uow.rollback()
-        uow.stage(User, [_user(new_id(), app_ctx)])
+        dropped = new_id()
+        uow.stage(User, [_user(dropped, app_ctx)])  # staged, never written
         await uow.rollback()
         await uow.commit()
     async with app_ctx.database.uow() as uow:
-        count = await uow.session.scalar(select(func.count()).select_from(User).where(User.id == first))
-        assert count == 0
+        left = select(func.count()).select_from(User).where(User.id.in_([first, second, dropped]))
+        assert await uow.session.scalar(left) == 0
 
 
 async def test_a_column_that_does_not_exist_is_refused(app_ctx: AppContext) -> None:

@@ -8,6 +8,7 @@ never from the client.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -65,7 +66,12 @@ class Quote:
     breakdown: Breakdown  # of the sellable lines among those asked to be priced
 
     def line(self, line_id: str) -> QuotedLine:
-        return next(q for q in self.lines if q.request.line_id == line_id)
+        return self._by_line_id[line_id]
+
+    @functools.cached_property
+    def _by_line_id(self) -> dict[str, QuotedLine]:
+        # A cart of 200 lines looks each one up: a scan per lookup would be quadratic.
+        return {q.request.line_id: q for q in self.lines}
 
 
 def _problems(request: QuoteRequest, offer: SkuOffer, terms: ShopTerms | None) -> tuple[LineProblem, ...]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, delete, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, SQLColumnExpression, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jishi.accounts import service as accounts
@@ -180,14 +180,17 @@ def with_shop_terms(query: Select[Any], shop_id: SQLColumnExpression[str]) -> Se
     """``query`` with the terms of the shop ``shop_id`` names as its last five columns (an
     outer join), so another package's query reads them in the same statement (the shops
     table stays this package's business); ``shop_terms_of`` reads them back."""
+    return query.outerjoin(Shop.__table__, Shop.__table__.c.id == shop_id).add_columns(*_terms_columns())
+
+
+def _terms_columns() -> tuple[ColumnElement[Any], ...]:
+    """The columns ``shop_terms_of`` reads, in its order."""
     shops = Shop.__table__.c
-    return query.outerjoin(Shop.__table__, shops.id == shop_id).add_columns(
-        shops.id, shops.name, shops.status, shops.shipping_fee_fen, shops.free_shipping_over_fen
-    )
+    return (shops.id, shops.name, shops.status, shops.shipping_fee_fen, shops.free_shipping_over_fen)
 
 
 def shop_terms_of(columns: Sequence[Any]) -> ShopTerms | None:
-    """The terms from the five columns ``with_shop_terms`` added (None: no such shop)."""
+    """The terms from ``_terms_columns`` (None: no such shop)."""
     shop_id, name, status, fee_fen, free_over_fen = columns
     return None if shop_id is None else ShopTerms(shop_id, name, status == "active", fee_fen, free_over_fen)
 
@@ -197,16 +200,13 @@ async def shop_terms(uow: UnitOfWork, shop_ids: Iterable[str]) -> dict[str, Shop
     if not ids:
         return {}
     rows = await uow.execute(_terms_statement(uow.database.dialect), {"ids": ids})
-    return {r[0]: ShopTerms(r[0], r[1], r[2] == "active", r[3], r[4]) for r in rows}
+    return {terms.id: terms for terms in map(shop_terms_of, rows) if terms is not None}
 
 
 @functools.cache
 def _terms_statement(dialect: str) -> Select[Any]:
     """Built once per dialect: every cart and checkout request runs it."""
-    shops = Shop.__table__.c
-    return select(
-        shops.id, shops.name, shops.status, shops.shipping_fee_fen, shops.free_shipping_over_fen
-    ).where(any_of(dialect, shops.id, "ids"))
+    return select(*_terms_columns()).where(any_of(dialect, Shop.__table__.c.id, "ids"))
 
 
 async def member_roles(uow: UnitOfWork, user_id: str) -> set[str]:
