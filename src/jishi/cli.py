@@ -227,7 +227,8 @@ def search_reindex(
 
 @inventory_app.command("check")
 def inventory_check() -> None:
-    """Verify every SKU's reserved count equals the units its open reservations hold."""
+    """Verify the stock counters: every SKU's reserved units equal what its open reservations
+    hold, and every product's available total equals what its enabled SKUs have available."""
     from jishi.core.context import AppContext
     from jishi.inventory.service import check
 
@@ -241,10 +242,10 @@ def inventory_check() -> None:
 
     discrepancies = asyncio.run(run())
     for d in discrepancies:
-        console.print(f"[red]{d.sku_id}: reserved {d.reserved}, open reservations hold {d.held}[/red]")
+        console.print(f"[red]{d.describe()}[/red]")
     if discrepancies:
         raise typer.Exit(code=1)
-    console.print("[green]reserved stock matches the open reservations of every SKU[/green]")
+    console.print("[green]reserved and available stock agree with reservations and SKUs[/green]")
 
 
 @app.command()

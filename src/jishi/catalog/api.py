@@ -33,7 +33,7 @@ def _sku_out(s: Sku) -> schemas.SkuOut:
         weight_g=s.weight_g,
         barcode=s.barcode,
         is_enabled=s.is_enabled,
-        available=s.is_enabled and s.stock > 0,
+        available=s.is_enabled and s.stock - s.reserved > 0,
     )
 
 
@@ -372,3 +372,18 @@ async def import_products(
         created=report.created,
         errors=report.errors,
     )
+
+
+@router.get("/shops/{shop_id}/inventory/low-stock", response_model=Page[schemas.LowStockOut])
+async def low_stock(
+    access: ShopMemberAccess,
+    uow: Uow,
+    threshold: Annotated[int, Query(ge=0, le=100_000, description="Units available at most")] = 10,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Page[schemas.LowStockOut]:
+    """SKUs running out (库存预警), fewest available first."""
+    lines, next_cursor = await service.low_stock(
+        uow, access.shop.id, threshold=threshold, limit=limit, cursor=cursor
+    )
+    return Page(items=[schemas.LowStockOut.model_validate(line) for line in lines], next_cursor=next_cursor)

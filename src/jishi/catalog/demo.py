@@ -160,7 +160,6 @@ def _product(
                 "weight_g": rng.randint(50, 5000),
                 "barcode": f"69{rng.randint(10**10, 10**11 - 1)}",
                 "is_enabled": True,
-                "version": 1,
                 "created_at": created_at,
                 "updated_at": created_at,
             }
@@ -185,7 +184,6 @@ def _product(
         "rating_avg": 0.0,
         "review_count": 0,
         "main_image_id": None,
-        "version": 1,
         "published_at": created_at,
         "created_at": created_at,
         "updated_at": created_at,

@@ -97,7 +97,6 @@ class Product(Base):
     rating_avg: Mapped[float] = mapped_column(Float, default=0.0)
     review_count: Mapped[int] = mapped_column(Integer, default=0)
     main_image_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
-    version: Mapped[int] = mapped_column(Integer, default=1)
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -123,13 +122,12 @@ class Sku(Base):
     price_fen: Mapped[int] = mapped_column(BigInteger)
     market_price_fen: Mapped[int | None] = mapped_column(BigInteger)
     # On hand (在库) and reserved for unpaid or unshipped orders (预占); available = stock - reserved.
-    # Both change only through the inventory package, by conditional updates.
+    # Both are inventory's counters (``inventory.counters``): only that package writes them.
     stock: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     weight_g: Mapped[int] = mapped_column(Integer, default=0)
     barcode: Mapped[str | None] = mapped_column(String(64))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

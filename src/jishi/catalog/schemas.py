@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from jishi.core.schemas import StrictBody, nonblank
 
@@ -270,3 +270,16 @@ class ImportReportOut(BaseModel):
     failed_count: int
     created: list[ImportedProduct]
     errors: list[ImportRowError]
+
+
+class LowStockOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sku_id: str
+    product_id: str
+    title: str
+    specs: dict[str, str]
+    on_hand: int
+    reserved: int
+    available: int
+    status: str

@@ -218,13 +218,20 @@ def resolve_specs(declared: list[dict[str, Any]] | None, skus: list[SkuDraft]) -
     return [{"name": s["name"], "values": list(s["values"])} for s in declared]
 
 
-def _refresh_totals(product: Product, skus: list[Sku]) -> None:
+def _refresh_prices(product: Product, skus: list[Sku]) -> None:
+    """The product's price range and market price, from its enabled SKUs (lists and search
+    read them without touching SKUs). Its available total is inventory's to keep."""
     enabled = [s for s in skus if s.is_enabled]
     prices = [s.price_fen for s in enabled] or [0]
     product.price_min_fen, product.price_max_fen = min(prices), max(prices)
-    product.stock_total = sum(s.stock - s.reserved for s in enabled)
     markets = [s.market_price_fen for s in enabled if s.market_price_fen is not None]
     product.market_price_fen = max(markets) if markets else None
+
+
+async def _reread_stock(uow: UnitOfWork, product: Product) -> list[Sku]:
+    """The product's SKUs and available total after inventory wrote their counters."""
+    await uow.session.refresh(product, attribute_names=["stock_total"])
+    return await product_skus(uow, product.id)
 
 
 async def _check_category(uow: UnitOfWork, category_id: str) -> Category:
@@ -257,9 +264,14 @@ async def _check_brand(uow: UnitOfWork, brand_id: str | None) -> None:
 
 
 async def product_skus(uow: UnitOfWork, product_id: str) -> list[Sku]:
+    """The product's SKUs as the database has them now (inventory writes their counters
+    past the session)."""
     return list(
         await uow.session.scalars(
-            select(Sku).where(Sku.product_id == product_id).order_by(Sku.created_at, Sku.id)
+            select(Sku)
+            .where(Sku.product_id == product_id)
+            .order_by(Sku.created_at, Sku.id)
+            .execution_options(populate_existing=True)
         )
     )
 
@@ -293,7 +305,6 @@ async def create_product(
         sales_count=0,
         rating_avg=0.0,
         review_count=0,
-        version=1,
         created_at=now,
         updated_at=now,
     )
@@ -302,8 +313,10 @@ async def create_product(
     rows = [_new_sku(product, d, resolved, now) for d in skus]
     uow.session.add_all(rows)
     await uow.session.flush()
-    inventory.record_initial(uow, rows, actor_id=actor_id, reason="新建商品")
-    _refresh_totals(product, rows)
+    counts = {row.id: draft.stock for row, draft in zip(rows, skus, strict=True)}
+    await inventory.count_on_hand(uow, counts, actor_id=actor_id, reason="新建商品")
+    rows = await _reread_stock(uow, product)
+    _refresh_prices(product, rows)
     uow.publish("product.changed", {"product_id": product.id})
     await uow.commit()
     return product, rows
@@ -317,11 +330,9 @@ def _new_sku(product: Product, draft: SkuDraft, specs: list[dict[str, Any]], now
         spec_key=spec_key(draft.specs, [s["name"] for s in specs]),
         price_fen=draft.price_fen,
         market_price_fen=draft.market_price_fen,
-        stock=draft.stock,
         weight_g=draft.weight_g,
         barcode=draft.barcode,
         is_enabled=True,
-        version=1,
         created_at=now,
         updated_at=now,
     )
@@ -349,7 +360,6 @@ async def update_product(
 
 async def _touch_and_commit(uow: UnitOfWork, ctx: AppContext, product: Product) -> None:
     product.updated_at = uow.now()
-    product.version += 1
     uow.publish("product.changed", {"product_id": product.id})
     await uow.commit()
     await invalidate_detail(ctx, product.id)
@@ -365,33 +375,38 @@ async def replace_skus(
 ) -> list[Sku]:
     """Replace the SKU matrix. SKUs with unchanged spec values keep their ids (so carts
     and orders that refer to them stay valid); SKUs no longer listed are disabled, not
-    deleted, because orders may point at them."""
+    deleted, because orders may point at them.
+
+    The SKU rows are written first and the product row last (inventory's recount locks it),
+    the order in which checkout locks them too."""
     resolved = resolve_specs(specs, drafts)
     order = [s["name"] for s in resolved]
     existing = {s.spec_key: s for s in await product_skus(uow, product.id)}
     now = uow.now()
-    kept: set[str] = set()
+    counts: dict[str, int] = {}
+    enabling_changed = False
     for draft in drafts:
-        key = spec_key(draft.specs, order)
-        kept.add(key)
-        sku = existing.get(key)
+        sku = existing.pop(spec_key(draft.specs, order), None)
         if sku is None:
-            added = _new_sku(product, draft, resolved, now)
-            uow.session.add(added)
+            sku = _new_sku(product, draft, resolved, now)
+            uow.session.add(sku)
             await uow.session.flush()
-            inventory.record_initial(uow, [added], actor_id=actor_id, reason="新增规格")
-            continue
-        await inventory.set_on_hand(uow, sku, draft.stock, actor_id=actor_id, reason="编辑规格")
-        sku.price_fen, sku.market_price_fen = draft.price_fen, draft.market_price_fen
-        sku.weight_g, sku.barcode, sku.is_enabled = draft.weight_g, draft.barcode, True
-        sku.updated_at, sku.version = now, sku.version + 1
-    for key, sku in existing.items():
-        if key not in kept and sku.is_enabled:
-            sku.is_enabled, sku.updated_at, sku.version = False, now, sku.version + 1
-    product.specs = resolved
+        else:
+            enabling_changed |= not sku.is_enabled
+            sku.price_fen, sku.market_price_fen = draft.price_fen, draft.market_price_fen
+            sku.weight_g, sku.barcode, sku.is_enabled = draft.weight_g, draft.barcode, True
+            sku.updated_at = now
+        counts[sku.id] = draft.stock
+    for sku in existing.values():  # no longer listed
+        if sku.is_enabled:
+            sku.is_enabled, sku.updated_at, enabling_changed = False, now, True
     await uow.session.flush()
-    rows = await product_skus(uow, product.id)
-    _refresh_totals(product, rows)
+    await inventory.count_on_hand(uow, counts, actor_id=actor_id, reason="编辑规格")
+    if enabling_changed:
+        await inventory.recount_products(uow, [product.id])
+    rows = await _reread_stock(uow, product)
+    product.specs = resolved
+    _refresh_prices(product, rows)
     await _touch_and_commit(uow, ctx, product)
     return rows
 
@@ -409,8 +424,7 @@ async def update_sku(
     if sku is None or sku.shop_id != shop_id:
         raise NotFound()
     product = await get_shop_product(uow, shop_id, sku.product_id)
-    if changes.get("stock") is not None:
-        await inventory.set_on_hand(uow, sku, changes["stock"], actor_id=actor_id, reason="商家修改库存")
+    was_enabled = sku.is_enabled
     for attr in ("price_fen", "market_price_fen", "weight_g", "barcode", "is_enabled"):
         if attr in changes and (changes[attr] is not None or attr in ("market_price_fen", "barcode")):
             setattr(sku, attr, changes[attr])
@@ -421,11 +435,18 @@ async def update_sku(
             "划线价不能低于售价。",
             "The market price must not be below the price.",
         )
-    sku.updated_at, sku.version = uow.now(), sku.version + 1
+    sku.updated_at = uow.now()
     await uow.session.flush()
-    _refresh_totals(product, await product_skus(uow, product.id))
+    if changes.get("stock") is not None:
+        await inventory.count_on_hand(
+            uow, {sku.id: changes["stock"]}, actor_id=actor_id, reason="商家修改库存"
+        )
+    if sku.is_enabled != was_enabled:
+        await inventory.recount_products(uow, [product.id])
+    rows = await _reread_stock(uow, product)
+    _refresh_prices(product, rows)
     await _touch_and_commit(uow, ctx, product)
-    return sku
+    return next(row for row in rows if row.id == sku_id)
 
 
 async def publish(uow: UnitOfWork, ctx: AppContext, product: Product) -> Product:
@@ -761,6 +782,56 @@ async def update_category(uow: UnitOfWork, category_id: str, changes: dict[str, 
         uow.publish("product.changed", {"product_id": product_id})
     await uow.commit()
     return category
+
+
+# ---- stock alerts (库存预警) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LowStockLine:
+    sku_id: str
+    product_id: str
+    title: str
+    specs: dict[str, str]
+    on_hand: int
+    reserved: int
+    available: int
+    status: str
+
+
+async def low_stock(
+    uow: UnitOfWork, shop_id: str, *, threshold: int, limit: int, cursor: str | None
+) -> tuple[list[LowStockLine], str | None]:
+    """A shop's enabled SKUs of listed products with at most ``threshold`` units available,
+    fewest first (库存预警)."""
+    available = (Sku.stock - Sku.reserved).label("available")
+    query = (
+        select(Sku.id, Sku.product_id, Product.title, Sku.specs, Sku.stock, Sku.reserved, available)
+        .join(Product, Product.id == Sku.product_id)
+        .add_columns(Product.status)
+        .where(
+            Sku.shop_id == shop_id,
+            Sku.is_enabled.is_(True),
+            Product.status != "draft",
+            Sku.stock - Sku.reserved <= threshold,
+        )
+        .order_by(Sku.stock - Sku.reserved, Sku.id)
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            last_available, last_id = int(after["a"]), str(after["id"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AppError("invalid_cursor") from exc
+        position = Sku.stock - Sku.reserved
+        query = query.where((position > last_available) | ((position == last_available) & (Sku.id > last_id)))
+    rows = (await uow.session.execute(query)).all()
+    lines = [LowStockLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor({"a": lines[-1].available, "id": lines[-1].sku_id})
+    return lines, next_cursor
 
 
 # ---- bulk import (批量导入) --------------------------------------------------------------------

@@ -12,7 +12,20 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import DateTime, MetaData, String, Table, any_, bindparam, event, exc, text
+from sqlalchemy import (
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    TableClause,
+    any_,
+    bindparam,
+    event,
+    exc,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import CursorResult, Dialect
@@ -262,6 +275,21 @@ def upsert(dialect: str, table: Any) -> Any:
     """``INSERT … ON CONFLICT`` for the dialect at hand (both speak it)."""
     module: Any = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
+
+
+def read_for_update(
+    dialect: str, table: TableClause, key: ColumnElement[Any], name: str, *columns: ColumnElement[Any]
+) -> Executable:
+    """Rows whose ``key`` is one of the list bound to ``name``, read and write-locked until the
+    transaction ends, so a figure computed from them cannot be overtaken by another writer.
+
+    PostgreSQL: ``SELECT … ORDER BY key FOR UPDATE`` (locks in key order, the lock order every
+    writer keeps). SQLite reads without any lock until a transaction's first write and then
+    locks the whole database, so there it is a no-op ``UPDATE … RETURNING`` that takes that
+    lock before reading."""
+    if dialect == "postgresql":
+        return select(*columns).where(any_of(dialect, key, name)).order_by(key).with_for_update()
+    return update(table).where(any_of(dialect, key, name)).values({key.key: key}).returning(*columns)
 
 
 def any_of(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:

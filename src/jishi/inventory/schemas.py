@@ -7,19 +7,6 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 
-class LowStockOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    sku_id: str
-    product_id: str
-    title: str
-    specs: dict[str, str]
-    on_hand: int
-    reserved: int
-    available: int
-    status: str
-
-
 class MovementOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -1,32 +1,39 @@
-"""Business rules of inventory: reserve, release, deduct, adjust, check.
+"""Business rules of inventory: reserve, release, deduct, count, check.
 
-Every change is one conditional ``UPDATE ... WHERE <enough stock> RETURNING``,
-never a read followed by a write, so concurrent buyers cannot oversell. Rows are
-updated in id order (SKUs, then their products), so two orders for the same SKUs
-in opposite line order wait for each other instead of deadlocking.
+This package alone writes the stock counters (``inventory.counters``): a SKU's on hand and
+reserved units and its product's available total. Every change is a conditional
+``UPDATE … WHERE <enough stock> RETURNING`` or a write under a row lock, never a read
+followed by a blind write, so concurrent buyers cannot oversell and no update is lost.
 
-``products.stock_total`` is kept equal to the units available over the
-product's enabled SKUs, in the same transaction; when it crosses zero a
-``product.changed`` event lets search follow (in stock / sold out).
+Locks are taken in one order everywhere: SKUs in id order, then their products in id order.
+Two writers keep ``products.stock_total`` equal to what the product's enabled SKUs have
+available: order flows (reserve, release) move it by their delta, which commutes with any
+other writer's; a merchant's count or a change of which SKUs are enabled recounts it in SQL
+once the product row is locked (``recount_products``), so the sum sees every transaction
+that moved it before. When availability crosses zero, ``product.changed`` lets search follow
+(in stock / sold out).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
-from jishi.catalog.models import Product, Sku
-from jishi.core.db import UnitOfWork, table_of
+from jishi.core.db import UnitOfWork, any_of, read_for_update, table_of
 from jishi.core.errors import AppError
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.inventory import errors as _errors  # noqa: F401  (registers the codes)
+from jishi.inventory.counters import PRODUCT_COUNTERS, SKU_COUNTERS
 from jishi.inventory.models import StockMovement, StockReservation
+
+_SKUS = SKU_COUNTERS.c
+_PRODUCTS = PRODUCT_COUNTERS.c
+_RESERVATIONS = table_of(StockReservation)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,19 @@ class StockRequest:
     order_id: str
     sku_id: str
     quantity: int
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """A SKU's counters as they stand after a change."""
+
+    sku_id: str
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,7 @@ class _Moved:
         return self.on_hand_delta - self.reserved_delta
 
 
-_RETURNING = (Sku.product_id, Sku.shop_id, Sku.stock, Sku.reserved)
+_RETURNING = (_SKUS.product_id, _SKUS.shop_id, _SKUS.stock, _SKUS.reserved)
 
 
 def _moved(sku_id: str, row: Any, on_hand_delta: int, reserved_delta: int) -> _Moved:
@@ -68,19 +88,16 @@ def _merge(requests: Iterable[StockRequest]) -> list[StockRequest]:
     return [StockRequest(order_id, sku_id, totals[(sku_id, order_id)]) for sku_id, order_id in sorted(totals)]
 
 
-_SKU_TABLE = table_of(Sku)
-_SKUS = _SKU_TABLE.c
-_RETURNING_COLUMNS = (_SKUS.product_id, _SKUS.shop_id, _SKUS.stock, _SKUS.reserved)
 # Built once: every order submit runs it for each SKU.
 _RESERVE = (
-    update(_SKU_TABLE)
+    update(SKU_COUNTERS)
     .where(
         _SKUS.id == bindparam("sku"),
         _SKUS.is_enabled.is_(True),
         _SKUS.stock - _SKUS.reserved >= bindparam("units"),
     )
     .values(reserved=_SKUS.reserved + bindparam("units"))
-    .returning(*_RETURNING_COLUMNS)
+    .returning(*_RETURNING)
 )
 
 
@@ -148,6 +165,14 @@ async def deduct(uow: UnitOfWork, order_id: str, *, actor_id: str | None) -> Non
     _record(uow, moved, "deduct", order_id=order_id, actor_id=actor_id, reason="")
 
 
+_SETTLE = (
+    update(SKU_COUNTERS)
+    .where(_SKUS.id == bindparam("sku"))
+    .values(reserved=_SKUS.reserved - bindparam("units"), stock=_SKUS.stock - bindparam("shipped"))
+    .returning(*_RETURNING)
+)
+
+
 async def _settle_reservations(
     uow: UnitOfWork, order_id: str, new_status: str, *, on_hand_moves: bool
 ) -> list[_Moved]:
@@ -155,66 +180,96 @@ async def _settle_reservations(
     and on hand too when the goods leave (``on_hand_moves``)."""
     moved: list[_Moved] = []
     for sku_id, quantity in await _claim_reservations(uow, order_id, new_status):
-        values = {"reserved": Sku.reserved - quantity}
-        if on_hand_moves:
-            values["stock"] = Sku.stock - quantity
-        row = (
-            await uow.session.execute(
-                update(Sku)
-                .where(Sku.id == sku_id)
-                .values(values)
-                .returning(*_RETURNING)
-                .execution_options(synchronize_session=False)
-            )
-        ).one()
-        moved.append(_moved(sku_id, row, -quantity if on_hand_moves else 0, -quantity))
+        shipped = quantity if on_hand_moves else 0
+        row = (await uow.execute(_SETTLE, {"sku": sku_id, "units": quantity, "shipped": shipped})).one()
+        moved.append(_moved(sku_id, row, -shipped, -quantity))
     return moved
 
 
 async def _claim_reservations(uow: UnitOfWork, order_id: str, new_status: str) -> list[tuple[str, int]]:
     """Move an order's held reservations to ``new_status``; returns (sku_id, quantity)
     of exactly those this call moved, so a concurrent second call moves nothing."""
+    reservations = _RESERVATIONS.c
     rows = (
-        await uow.session.execute(
-            update(StockReservation)
-            .where(StockReservation.order_id == order_id, StockReservation.status == "held")
+        await uow.execute(
+            update(_RESERVATIONS)
+            .where(reservations.order_id == order_id, reservations.status == "held")
             .values(status=new_status, updated_at=uow.now())
-            .returning(StockReservation.sku_id, StockReservation.quantity)
-            .execution_options(synchronize_session=False)
+            .returning(reservations.sku_id, reservations.quantity)
         )
     ).all()
     return sorted((sku_id, quantity) for sku_id, quantity in rows)
 
 
-async def set_on_hand(uow: UnitOfWork, sku: Sku, on_hand: int, *, actor_id: str | None, reason: str) -> None:
-    """A merchant counts the stock (盘点): on hand becomes ``on_hand``, which may not go
-    below what open orders hold (409 ``stock_below_reserved``)."""
-    delta = on_hand - sku.stock
-    if delta == 0:
-        return
-    row = (
-        await uow.session.execute(
-            update(Sku)
-            .where(Sku.id == sku.id, Sku.reserved <= on_hand)
-            .values(stock=on_hand)
-            .returning(*_RETURNING)
-        )
-    ).first()
-    if row is None:
-        current = await uow.session.scalar(select(Sku.reserved).where(Sku.id == sku.id))
-        raise AppError("stock_below_reserved", reserved=current or 0)
-    moved = _moved(sku.id, row, delta, 0)
-    _record(uow, [moved], "adjust", order_id=None, actor_id=actor_id, reason=reason)
-    await _apply_to_products(uow, [moved])
-    # Keep the loaded object in step without marking it dirty.
-    set_committed_value(sku, "stock", row[2])
-    set_committed_value(sku, "reserved", row[3])
-
-
-def record_initial(uow: UnitOfWork, skus: Iterable[Sku], *, actor_id: str | None, reason: str) -> None:
-    """Ledger lines for SKUs created with stock (a new product, an import)."""
-    moved = [_Moved(s.id, s.product_id, s.shop_id, s.stock, 0, s.stock, 0) for s in skus if s.stock]
+async def count_on_hand(
+    uow: UnitOfWork, counts: Mapping[str, int], *, actor_id: str | None, reason: str
+) -> dict[str, StockLevel]:
+    """A merchant counts stock (盘点), or new SKUs get their first stock: each SKU's on hand
+    becomes its count, which may not go below what open orders hold (409
+    ``stock_below_reserved``). The SKUs are locked in id order and read under the lock, so
+    the ledger's deltas are exact; then their products' available totals are recounted."""
+    if not counts:
+        return {}
+    dialect = uow.database.dialect
+    locked = await uow.execute(
+        read_for_update(dialect, SKU_COUNTERS, _SKUS.id, "ids", *_LOCKED_COLUMNS), {"ids": sorted(counts)}
+    )
+    before = {row[0]: row for row in locked}
+    moved: list[_Moved] = []
+    for sku_id in sorted(before):
+        on_hand, (_, product_id, shop_id, was, reserved) = counts[sku_id], before[sku_id]
+        if on_hand == was:
+            continue
+        if reserved > on_hand:
+            raise AppError("stock_below_reserved", reserved=reserved)
+        await uow.execute(_SET_ON_HAND, {"sku": sku_id, "on_hand": on_hand})
+        moved.append(_Moved(sku_id, product_id, shop_id, on_hand - was, 0, on_hand, reserved))
     _record(uow, moved, "adjust", order_id=None, actor_id=actor_id, reason=reason)
+    await recount_products(uow, {m.product_id for m in moved})
+    return {
+        sku_id: StockLevel(sku_id, counts[sku_id] if sku_id in counts else row[3], row[4])
+        for sku_id, row in before.items()
+    }
+
+
+_LOCKED_COLUMNS = (_SKUS.id, _SKUS.product_id, _SKUS.shop_id, _SKUS.stock, _SKUS.reserved)
+_SET_ON_HAND = update(SKU_COUNTERS).where(_SKUS.id == bindparam("sku")).values(stock=bindparam("on_hand"))
+
+
+async def recount_products(uow: UnitOfWork, product_ids: Iterable[str]) -> None:
+    """Set each product's available total to what its enabled SKUs have available now.
+
+    For changes that are not a delta of an order flow: a count, SKUs enabled or disabled.
+    The product rows are locked first (in id order, after any SKU this transaction wrote),
+    and the sum is a statement of its own after that: it sees every transaction that moved
+    the total before us, and those still holding SKU locks apply their delta after us."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    dialect = uow.database.dialect
+    locked = await uow.execute(
+        read_for_update(dialect, PRODUCT_COUNTERS, _PRODUCTS.id, "ids", _PRODUCTS.id, _PRODUCTS.stock_total),
+        {"ids": ids},
+    )
+    before = {row[0]: row[1] for row in locked}
+    recounted = await uow.execute(_recount_statement(dialect), {"ids": ids})
+    after = {row[0]: row[1] for row in recounted}
+    for product_id, total in after.items():
+        _follow_availability(uow, product_id, before=before.get(product_id, 0), after=total)
+
+
+def _recount_statement(dialect: str) -> Any:
+    available = (
+        select(func.coalesce(func.sum(_SKUS.stock - _SKUS.reserved), 0))
+        .where(_SKUS.product_id == _PRODUCTS.id, _SKUS.is_enabled.is_(True))
+        .scalar_subquery()
+    )
+    return (
+        update(PRODUCT_COUNTERS)
+        .where(any_of(dialect, _PRODUCTS.id, "ids"))
+        .values(stock_total=available)
+        .returning(_PRODUCTS.id, _PRODUCTS.stock_total)
+    )
 
 
 def _record(
@@ -226,8 +281,8 @@ def _record(
     actor_id: str | None,
     reason: str,
 ) -> None:
-    for m in moved:
-        uow.session.add(StockMovement(**_movement_row(m, kind, order_id, actor_id, reason, uow.now())))
+    now = uow.now()
+    uow.stage(StockMovement, [_movement_row(m, kind, order_id, actor_id, reason, now) for m in moved])
 
 
 def _movement_row(
@@ -249,10 +304,8 @@ def _movement_row(
     }
 
 
-_PRODUCT_TABLE = table_of(Product)
-_PRODUCTS = _PRODUCT_TABLE.c
 _MOVE_PRODUCT_STOCK = (
-    update(_PRODUCT_TABLE)
+    update(PRODUCT_COUNTERS)
     .where(_PRODUCTS.id == bindparam("product"))
     .values(stock_total=_PRODUCTS.stock_total + bindparam("delta"))
     .returning(_PRODUCTS.stock_total)
@@ -260,7 +313,7 @@ _MOVE_PRODUCT_STOCK = (
 _RESERVED = _RESERVE.cte("reserved")
 # (product_id, shop_id, stock, reserved, the product's stock_total after)
 _RESERVE_WITH_PRODUCT = (
-    update(_PRODUCT_TABLE)
+    update(PRODUCT_COUNTERS)
     .where(_PRODUCTS.id == _RESERVED.c.product_id)
     .values(stock_total=_PRODUCTS.stock_total - bindparam("units"))
     .returning(*_RESERVED.c, _PRODUCTS.stock_total)
@@ -289,74 +342,59 @@ def _follow_availability(uow: UnitOfWork, product_id: str, *, before: int, after
 
 @dataclass(frozen=True)
 class Discrepancy:
-    sku_id: str
-    reserved: int
-    held: int
+    """A counter that disagrees with what it summarises: a SKU's reserved units against its
+    held reservations (``kind`` "reserved", ``id`` a SKU), or a product's available total
+    against its enabled SKUs (``kind`` "available", ``id`` a product)."""
+
+    kind: str
+    id: str
+    recorded: int
+    actual: int
+
+    def describe(self) -> str:
+        if self.kind == "reserved":
+            return f"SKU {self.id}: reserved {self.recorded}, open reservations hold {self.actual}"
+        return f"product {self.id}: available total {self.recorded}, its enabled SKUs have {self.actual}"
 
 
 async def check(uow: UnitOfWork) -> list[Discrepancy]:
-    """SKUs whose ``reserved`` differs from the sum of their held reservations (should be none)."""
+    """Counters that disagree with what they summarise (there should be none)."""
+    return await _reserved_discrepancies(uow) + await _total_discrepancies(uow)
+
+
+async def _reserved_discrepancies(uow: UnitOfWork) -> list[Discrepancy]:
+    reservations = _RESERVATIONS.c
     held = (
-        select(StockReservation.sku_id, func.sum(StockReservation.quantity).label("held"))
-        .where(StockReservation.status == "held")
-        .group_by(StockReservation.sku_id)
+        select(reservations.sku_id, func.sum(reservations.quantity).label("held"))
+        .where(reservations.status == "held")
+        .group_by(reservations.sku_id)
         .subquery()
     )
     held_units = func.coalesce(held.c.held, 0)
-    rows = await uow.session.execute(
-        select(Sku.id, Sku.reserved, held_units)
-        .outerjoin(held, held.c.sku_id == Sku.id)
-        .where(Sku.reserved != held_units)
-        .order_by(Sku.id)
+    rows = await uow.execute(
+        select(_SKUS.id, _SKUS.reserved, held_units)
+        .select_from(SKU_COUNTERS.outerjoin(held, held.c.sku_id == _SKUS.id))
+        .where(_SKUS.reserved != held_units)
+        .order_by(_SKUS.id)
     )
-    return [Discrepancy(sku_id, reserved, int(units)) for sku_id, reserved, units in rows]
+    return [Discrepancy("reserved", sku_id, reserved, int(units)) for sku_id, reserved, units in rows]
 
 
-@dataclass(frozen=True)
-class LowStockLine:
-    sku_id: str
-    product_id: str
-    title: str
-    specs: dict[str, str]
-    on_hand: int
-    reserved: int
-    available: int
-    status: str
-
-
-async def low_stock(
-    uow: UnitOfWork, shop_id: str, *, threshold: int, limit: int, cursor: str | None
-) -> tuple[list[LowStockLine], str | None]:
-    """A shop's enabled SKUs of listed products with at most ``threshold`` units available,
-    fewest first (库存预警)."""
-    available = (Sku.stock - Sku.reserved).label("available")
-    query = (
-        select(Sku.id, Sku.product_id, Product.title, Sku.specs, Sku.stock, Sku.reserved, available)
-        .join(Product, Product.id == Sku.product_id)
-        .add_columns(Product.status)
-        .where(
-            Sku.shop_id == shop_id,
-            Sku.is_enabled.is_(True),
-            Product.status != "draft",
-            Sku.stock - Sku.reserved <= threshold,
-        )
-        .order_by(Sku.stock - Sku.reserved, Sku.id)
-        .limit(limit + 1)
+async def _total_discrepancies(uow: UnitOfWork) -> list[Discrepancy]:
+    available = (
+        select(_SKUS.product_id, func.sum(_SKUS.stock - _SKUS.reserved).label("units"))
+        .where(_SKUS.is_enabled.is_(True))
+        .group_by(_SKUS.product_id)
+        .subquery()
     )
-    after = decode_cursor(cursor)
-    if after is not None:
-        try:
-            last_available, last_id = int(after["a"]), str(after["id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise AppError("invalid_cursor") from exc
-        position = Sku.stock - Sku.reserved
-        query = query.where((position > last_available) | ((position == last_available) & (Sku.id > last_id)))
-    rows = (await uow.session.execute(query)).all()
-    lines = [LowStockLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = encode_cursor({"a": lines[-1].available, "id": lines[-1].sku_id})
-    return lines, next_cursor
+    units = func.coalesce(available.c.units, 0)
+    rows = await uow.execute(
+        select(_PRODUCTS.id, _PRODUCTS.stock_total, units)
+        .select_from(PRODUCT_COUNTERS.outerjoin(available, available.c.product_id == _PRODUCTS.id))
+        .where(_PRODUCTS.stock_total != units)
+        .order_by(_PRODUCTS.id)
+    )
+    return [Discrepancy("available", pid, total, int(n)) for pid, total, n in rows]
 
 
 async def movements(
