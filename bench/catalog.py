@@ -184,7 +184,7 @@ async def drain_outbox(ctx: AppContext) -> None:
     import jishi.search.handlers  # noqa: F401 (registers the indexing handlers)
     from jishi.core.events import LEASE, OutboxDispatcher, OutboxMessage
 
-    dispatcher = OutboxDispatcher(ctx.database)
+    dispatcher = OutboxDispatcher(ctx)
     deadline = time.monotonic() + LEASE.total_seconds() + 10
     while time.monotonic() < deadline:
         if await dispatcher.dispatch_pending():

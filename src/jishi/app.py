@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from jishi import __version__
+from jishi import __version__, bootstrap
 from jishi.accounts.api import router as accounts_router
 from jishi.cart.api import router as cart_router
 from jishi.catalog.api import admin_router as catalog_admin_router
@@ -57,13 +57,6 @@ PACKAGE_ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def load_subscribers() -> None:
-    """Import the modules that subscribe to events and register periodic jobs."""
-    import jishi.orders.jobs
-    import jishi.payments.jobs
-    import jishi.search.handlers  # noqa: F401
-
-
 def include_api(app: FastAPI) -> None:
     """Mount every package's routes under /api/v1, one level deep (nesting routers costs
     a match per level on every request)."""
@@ -74,7 +67,7 @@ def include_api(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_safety()
-    load_subscribers()
+    bootstrap.wire()
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
     ctx = AppContext.build(settings, clock)
 
@@ -83,7 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         dispatcher, jobs = None, None
         await search_text.ready()  # load the segmenter before the first search, not during it
         if settings.run_jobs_in_process:
-            dispatcher = OutboxDispatcher(ctx.database, poll_seconds=settings.outbox_poll_seconds)
+            dispatcher = OutboxDispatcher(ctx, poll_seconds=settings.outbox_poll_seconds)
             dispatcher.start()
             jobs = PeriodicRunner(ctx)
             jobs.start()

@@ -161,19 +161,19 @@ def admin_create(
 @app.command()
 def worker() -> None:
     """Run background work: deliver outbox events and run the periodic sweeps."""
-    from jishi.app import load_subscribers
+    from jishi import bootstrap
     from jishi.core.context import AppContext
     from jishi.core.events import OutboxDispatcher
     from jishi.core.jobs import PeriodicRunner
     from jishi.core.logging import configure_logging
 
     settings = get_settings()
-    load_subscribers()
+    bootstrap.wire()
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
 
     async def run() -> None:
         ctx = AppContext.build(settings)
-        dispatcher = OutboxDispatcher(ctx.database, poll_seconds=settings.outbox_poll_seconds)
+        dispatcher = OutboxDispatcher(ctx, poll_seconds=settings.outbox_poll_seconds)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -338,7 +338,7 @@ async def test_product_page_shows_its_media_and_deleting_a_draft_removes_files(
     assert set(page["media"][0]["urls"]) == {"original", "large", "medium", "thumb"}
     listed = (await client.get(f"{API}/shops/{shop_id}/products", headers=owner.headers)).json()["items"]
     assert listed[0]["image_url"] == page["media"][0]["urls"]["thumb"]
-    await OutboxDispatcher(app_ctx.database).dispatch_pending()  # index the published product
+    await OutboxDispatcher(app_ctx).dispatch_pending()  # index the published product
     found = (await client.get(f"{API}/products", params={"q": "华为"})).json()["items"]
     assert [(p["id"], p["image_url"]) for p in found] == [(product["id"], page["media"][0]["urls"]["medium"])]
 

@@ -4,116 +4,156 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import ClassVar
 
+import pytest
 from sqlalchemy import select
 
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
-from jishi.core.db import Database
-from jishi.core.events import OutboxDispatcher, OutboxMessage, _handlers, subscribe
+from jishi.core.events import Event, EventRegistry, InProcessTransport, OutboxDispatcher, OutboxMessage
 
 
-async def _publish(ctx: AppContext, topic: str, payload: dict[str, Any], *, commit: bool) -> None:
+class Numbered(Event):
+    topic: ClassVar[str] = "test.numbered"
+    n: int
+
+
+class Other(Event):
+    topic: ClassVar[str] = "test.other"
+
+
+@pytest.fixture
+def registry() -> EventRegistry:
+    return EventRegistry()
+
+
+def _dispatcher(ctx: AppContext, registry: EventRegistry, **options: float) -> OutboxDispatcher:
+    return OutboxDispatcher(ctx, InProcessTransport(registry), **options)  # type: ignore[arg-type]
+
+
+async def _publish(ctx: AppContext, event: Event, *, commit: bool) -> None:
     async with ctx.database.uow() as uow:
-        uow.publish(topic, payload)
+        uow.publish(event)
         if commit:
             await uow.commit()
 
 
-async def test_committed_events_are_delivered_once(app_ctx: AppContext) -> None:
-    received: list[dict[str, Any]] = []
+async def test_committed_events_are_delivered_once(app_ctx: AppContext, registry: EventRegistry) -> None:
+    received: list[Numbered] = []
 
-    @subscribe("test.delivered")
-    async def handler(payload: dict[str, Any], database: Database) -> None:
-        received.append(payload)
+    async def handler(event: Numbered, ctx: AppContext) -> None:
+        assert ctx is app_ctx  # handlers get the application context
+        received.append(event)
 
-    try:
-        await _publish(app_ctx, "test.delivered", {"n": 1}, commit=True)
-        await _publish(app_ctx, "test.delivered", {"n": 2}, commit=False)  # rolled back
-        dispatcher = OutboxDispatcher(app_ctx.database)
-        assert await dispatcher.dispatch_pending() == 1
-        assert await dispatcher.dispatch_pending() == 0
-        assert received == [{"n": 1}]
-    finally:
-        _handlers["test.delivered"].remove(handler)
+    registry.declare(Numbered, handler)
+    await _publish(app_ctx, Numbered(n=1), commit=True)
+    await _publish(app_ctx, Numbered(n=2), commit=False)  # rolled back
+    dispatcher = _dispatcher(app_ctx, registry)
+    assert await dispatcher.dispatch_pending() == 1
+    assert await dispatcher.dispatch_pending() == 0
+    assert received == [Numbered(n=1)]
 
 
-async def test_failing_handlers_are_retried_with_backoff(app_ctx: AppContext, clock: FrozenClock) -> None:
+async def test_a_malformed_message_is_not_delivered(app_ctx: AppContext, registry: EventRegistry) -> None:
+    """A stored payload that no longer fits its event type fails and waits, like a failing
+    handler, instead of reaching the handler half-formed."""
+    received: list[Numbered] = []
+
+    async def handler(event: Numbered, ctx: AppContext) -> None:
+        received.append(event)
+
+    registry.declare(Numbered, handler)
+    async with app_ctx.database.uow() as uow:
+        now = uow.now()
+        uow.stage(
+            OutboxMessage,
+            [{"topic": Numbered.topic, "payload": {"m": 1}, "created_at": now, "available_at": now}],
+        )
+        await uow.commit()
+    assert await _dispatcher(app_ctx, registry).dispatch_pending() == 1
+    async with app_ctx.database.uow() as uow:
+        message = await uow.session.scalar(select(OutboxMessage))
+        assert message is not None and (message.status, message.attempts) == ("pending", 1)
+        assert "validation error" in (message.last_error or "")
+    assert received == []
+
+
+async def test_failing_handlers_are_retried_with_backoff(
+    app_ctx: AppContext, clock: FrozenClock, registry: EventRegistry
+) -> None:
     calls = 0
 
-    @subscribe("test.flaky")
-    async def flaky(payload: dict[str, Any], database: Database) -> None:
+    async def flaky(event: Other, ctx: AppContext) -> None:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("carrier API timed out")
 
-    try:
-        await _publish(app_ctx, "test.flaky", {}, commit=True)
-        dispatcher = OutboxDispatcher(app_ctx.database)
-        await dispatcher.dispatch_pending()
-        assert await dispatcher.dispatch_pending() == 0  # waiting out the backoff
-        clock.advance(timedelta(seconds=3))
-        assert await dispatcher.dispatch_pending() == 1
-        async with app_ctx.database.uow() as uow:
-            message = await uow.session.scalar(select(OutboxMessage))
-            assert message is not None
-            assert (message.status, message.attempts, calls) == ("done", 1, 2)
-            assert "carrier API timed out" in (message.last_error or "")
-    finally:
-        _handlers["test.flaky"].remove(flaky)
+    registry.declare(Other, flaky)
+    await _publish(app_ctx, Other(), commit=True)
+    dispatcher = _dispatcher(app_ctx, registry)
+    await dispatcher.dispatch_pending()
+    assert await dispatcher.dispatch_pending() == 0  # waiting out the backoff
+    clock.advance(timedelta(seconds=3))
+    assert await dispatcher.dispatch_pending() == 1
+    async with app_ctx.database.uow() as uow:
+        message = await uow.session.scalar(select(OutboxMessage))
+        assert message is not None
+        assert (message.status, message.attempts, calls) == ("done", 1, 2)
+        assert "carrier API timed out" in (message.last_error or "")
 
 
-async def test_concurrent_dispatchers_do_not_deliver_twice(app_ctx: AppContext) -> None:
+async def test_concurrent_dispatchers_do_not_deliver_twice(
+    app_ctx: AppContext, registry: EventRegistry
+) -> None:
     received: list[int] = []
 
-    @subscribe("test.race")
-    async def handler(payload: dict[str, Any], database: Database) -> None:
+    async def handler(event: Numbered, ctx: AppContext) -> None:
         await asyncio.sleep(0)
-        received.append(payload["n"])
+        received.append(event.n)
 
-    try:
-        for n in range(30):
-            await _publish(app_ctx, "test.race", {"n": n}, commit=True)
-        dispatchers = [OutboxDispatcher(app_ctx.database, batch_size=7) for _ in range(3)]
-        for _ in range(10):
-            await asyncio.gather(*(d.dispatch_pending() for d in dispatchers))
-        assert sorted(received) == list(range(30))
-    finally:
-        _handlers["test.race"].remove(handler)
+    registry.declare(Numbered, handler)
+    for n in range(30):
+        await _publish(app_ctx, Numbered(n=n), commit=True)
+    dispatchers = [_dispatcher(app_ctx, registry, batch_size=7) for _ in range(3)]
+    for _ in range(10):
+        await asyncio.gather(*(d.dispatch_pending() for d in dispatchers))
+    assert sorted(received) == list(range(30))
 
 
-async def test_running_dispatcher_wakes_on_commit(app_ctx: AppContext) -> None:
+async def test_running_dispatcher_wakes_on_commit(app_ctx: AppContext, registry: EventRegistry) -> None:
     got = asyncio.Event()
 
-    @subscribe("test.wake")
-    async def handler(payload: dict[str, Any], database: Database) -> None:
+    async def handler(event: Other, ctx: AppContext) -> None:
         got.set()
 
-    dispatcher = OutboxDispatcher(app_ctx.database, poll_seconds=30)
+    registry.declare(Other, handler)
+    dispatcher = _dispatcher(app_ctx, registry, poll_seconds=30)
     dispatcher.start()
     try:
         await asyncio.sleep(0.05)
-        await _publish(app_ctx, "test.wake", {}, commit=True)
+        await _publish(app_ctx, Other(), commit=True)
         await asyncio.wait_for(got.wait(), timeout=5)
     finally:
         await dispatcher.stop()
-        _handlers["test.wake"].remove(handler)
 
 
-async def test_delivered_messages_are_purged_after_a_week(app_ctx: AppContext, clock: FrozenClock) -> None:
+async def test_delivered_messages_are_purged_after_a_week(
+    app_ctx: AppContext, clock: FrozenClock, registry: EventRegistry
+) -> None:
     from jishi.core.events import purge_delivered_job
 
-    dispatcher = OutboxDispatcher(app_ctx.database)
-    await _publish(app_ctx, "test.old", {}, commit=True)
+    registry.declare(Numbered, external=True)
+    dispatcher = _dispatcher(app_ctx, registry)
+    await _publish(app_ctx, Numbered(n=1), commit=True)
     await dispatcher.dispatch_pending()  # delivered (no handler needed), now a week ago
     clock.advance(timedelta(days=7, minutes=1))
-    await _publish(app_ctx, "test.recent", {}, commit=True)
+    await _publish(app_ctx, Numbered(n=2), commit=True)
     await dispatcher.dispatch_pending()
-    await _publish(app_ctx, "test.waiting", {}, commit=True)  # not delivered yet
+    await _publish(app_ctx, Numbered(n=3), commit=True)  # not delivered yet
 
     assert await purge_delivered_job(app_ctx) == 1
     async with app_ctx.database.uow() as uow:
-        topics = await uow.session.scalars(select(OutboxMessage.topic).order_by(OutboxMessage.id))
-        assert list(topics) == ["test.recent", "test.waiting"]
+        payloads = await uow.session.scalars(select(OutboxMessage.payload).order_by(OutboxMessage.id))
+        assert list(payloads) == [{"n": 2}, {"n": 3}]

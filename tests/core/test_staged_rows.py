@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from jishi.accounts.events import UserRegistered
 from jishi.accounts.models import User, UserRole
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxMessage
@@ -30,7 +31,7 @@ async def test_staged_rows_land_with_the_commit_parents_first(app_ctx: AppContex
         # The child first: the write still puts users before user_roles (foreign-key order).
         uow.stage(UserRole, [{"user_id": user_id, "role": "customer_service", "granted_at": uow.now()}])
         uow.stage(User, [_user(user_id, app_ctx)])
-        uow.publish("test.staged", {"user_id": user_id})
+        uow.publish(UserRegistered(user_id=user_id))
         await uow.commit()
 
     async with app_ctx.database.uow() as uow:
@@ -38,7 +39,8 @@ async def test_staged_rows_land_with_the_commit_parents_first(app_ctx: AppContex
         assert user is not None and user.status == "active"  # the column's default
         roles = await uow.session.scalars(select(UserRole.role).where(UserRole.user_id == user_id))
         assert list(roles) == ["customer_service"]
-        message = await uow.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "test.staged"))
+        registered = select(OutboxMessage).where(OutboxMessage.topic == UserRegistered.topic)
+        message = await uow.session.scalar(registered)
         assert message is not None and message.payload == {"user_id": user_id}
         assert message.status == "pending" and len(message.id) == 26
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from jishi.catalog.models import Product, Sku
 from jishi.core.context import AppContext
+from jishi.inventory.events import AvailabilityChanged
 from jishi.inventory.models import StockReservation
 from jishi.inventory.service import check
 from jishi.orders.models import Order
@@ -303,14 +304,14 @@ async def test_selling_the_last_units_tells_search_once(
     listing = await list_product(client, admin, category, stocks=(3, 0))
     sku = listing.sku_ids[0]
     buyer, address = await new_buyer(client)
-    before = await events(app_ctx, "product.changed")
+    before = await events(app_ctx, AvailabilityChanged.topic)
 
     assert (await place_order(client, buyer, address, [(sku, 2)])).status_code == 201
     assert await _stock_total(app_ctx, listing.product_id) == 1
-    assert await events(app_ctx, "product.changed") == before
+    assert await events(app_ctx, AvailabilityChanged.topic) == before
     assert (await place_order(client, buyer, address, [(sku, 1)])).status_code == 201
     assert await _stock_total(app_ctx, listing.product_id) == 0
-    assert await events(app_ctx, "product.changed") == before + 1
+    assert await events(app_ctx, AvailabilityChanged.topic) == before + 1
 
 
 async def _stock_total(ctx: AppContext, product_id: str) -> int:

@@ -10,6 +10,7 @@ import pytest
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.payments import service
+from jishi.payments.events import PaymentPaid
 from jishi.payments.service import NewPayment
 from tests.conftest import Account, register
 from tests.payments.helpers import new_payment
@@ -22,11 +23,11 @@ class PaidListener:
     paid: list[str] = field(default_factory=list)
     failures: int = 0
 
-    async def __call__(self, uow: UnitOfWork, payment: NewPayment) -> None:
+    async def __call__(self, uow: UnitOfWork, paid: PaymentPaid) -> None:
         if self.failures > 0:
             self.failures -= 1
             raise RuntimeError("the listener is down")
-        self.paid.append(payment.id)
+        self.paid.append(paid.payment_id)
 
 
 @pytest.fixture

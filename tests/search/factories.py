@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from jishi.catalog.events import ProductChanged
 from jishi.catalog.models import Brand, Category, Product, Sku
 from jishi.catalog.service import spec_key
 from jishi.core.context import AppContext
@@ -105,7 +106,6 @@ class CatalogFactory:
             rating_avg=rating,
             review_count=0,
             main_image_id=None,
-            version=1,
             published_at=published_at or (now - timedelta(minutes=1000 - self._order)),
             created_at=now,
             updated_at=now,
@@ -122,7 +122,6 @@ class CatalogFactory:
             weight_g=0,
             barcode=None,
             is_enabled=True,
-            version=1,
             created_at=now,
             updated_at=now,
         )
@@ -130,7 +129,7 @@ class CatalogFactory:
             uow.session.add(product)
             await uow.session.flush()
             uow.session.add(sku)
-            uow.publish("product.changed", {"product_id": product_id})
+            uow.publish(ProductChanged(product_id=product_id))
             await uow.commit()
         return product_id
 
@@ -139,12 +138,12 @@ class CatalogFactory:
         values.setdefault("updated_at", self.ctx.clock.now())
         async with self.ctx.database.uow() as uow:
             await uow.session.execute(update(Product).where(Product.id == product_id).values(**values))
-            uow.publish("product.changed", {"product_id": product_id})
+            uow.publish(ProductChanged(product_id=product_id))
             await uow.commit()
 
     async def index(self) -> int:
         """Deliver every pending event (the search indexer is one of the subscribers)."""
-        dispatcher = OutboxDispatcher(self.ctx.database)
+        dispatcher = OutboxDispatcher(self.ctx)
         delivered = 0
         while handled := await dispatcher.dispatch_pending():
             delivered += handled

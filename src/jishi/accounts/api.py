@@ -17,7 +17,6 @@ from jishi.accounts.deps import (
 from jishi.core.errors import AppError
 from jishi.core.http import Ctx, Uow, client_ip
 from jishi.core.pagination import Page
-from jishi.shops import service as shops_service
 
 router = APIRouter(tags=["accounts"])
 
@@ -66,8 +65,7 @@ def _clear_session_cookies(response: Response) -> None:
 
 
 async def _user_out(uow: Uow, user: service.UserView) -> schemas.UserOut:
-    roles: list[str] = ["buyer", *sorted(user.platform_roles)]
-    roles += sorted(await shops_service.member_roles(uow, user.id))
+    roles = ["buyer", *sorted(user.platform_roles), *sorted(await service.other_roles(uow, user.id))]
     return schemas.UserOut.model_validate(
         {
             "id": user.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from jishi.accounts import events
 from jishi.accounts.models import Address, AuthSession, User, UserRole
 from jishi.accounts.passwords import check_password_policy
 from jishi.core.context import AppContext
@@ -75,6 +77,25 @@ def _view(user: User, keyring: Keyring, roles: frozenset[str]) -> UserView:
     )
 
 
+RoleSource = Callable[[UnitOfWork, str], Awaitable[set[str]]]
+_role_sources: list[RoleSource] = []
+
+
+def add_role_source(source: RoleSource) -> None:
+    """Another package's roles to report in ``/me`` (shops: ``shop_owner``, ``shop_staff``);
+    wired by ``jishi.bootstrap``, so accounts needs no package that needs accounts."""
+    if source not in _role_sources:
+        _role_sources.append(source)
+
+
+async def other_roles(uow: UnitOfWork, user_id: str) -> set[str]:
+    """The roles other packages give this user."""
+    roles: set[str] = set()
+    for source in _role_sources:
+        roles |= await source(uow, user_id)
+    return roles
+
+
 async def platform_roles(uow: UnitOfWork, user_id: str) -> frozenset[str]:
     rows = await uow.session.scalars(select(UserRole.role).where(UserRole.user_id == user_id))
     return frozenset(rows.all())
@@ -131,7 +152,7 @@ async def create_user(
         await uow.session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same email won
         raise AppError("email_taken") from exc
-    uow.publish("user.registered", {"user_id": user.id})
+    uow.publish(events.UserRegistered(user_id=user.id))
     return user
 
 
@@ -240,9 +261,7 @@ async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> Issue
         )
         if replayed is not None and replayed.revoked_at is None:
             replayed.revoked_at = now
-            uow.publish(
-                "auth.refresh_token_replayed", {"user_id": replayed.user_id, "session_id": replayed.id}
-            )
+            uow.publish(events.RefreshTokenReplayed(user_id=replayed.user_id, session_id=replayed.id))
             await uow.commit()
         raise AppError("invalid_token")
     if session.revoked_at is not None or session.refresh_expires_at <= now:
@@ -375,7 +394,7 @@ async def change_password(
         )
         .values(revoked_at=uow.now())
     )
-    uow.publish("user.password_changed", {"user_id": user_id})
+    uow.publish(events.PasswordChanged(user_id=user_id))
     await uow.commit()
 
 
@@ -383,7 +402,7 @@ async def grant_role(uow: UnitOfWork, user_id: str, role: str) -> None:
     exists = await uow.session.get(UserRole, (user_id, role))
     if exists is None:
         uow.session.add(UserRole(user_id=user_id, role=role, granted_at=uow.now()))
-        uow.publish("user.role_granted", {"user_id": user_id, "role": role})
+        uow.publish(events.RoleGranted(user_id=user_id, role=role))
 
 
 PLATFORM_STAFF_NICKNAMES = {"platform_admin": "平台管理员", "customer_service": "平台客服"}

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from jishi.cart import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.cart.models import Cart, CartItem
 from jishi.cart.quote import Quote, QuoteRequest, quote, quote_offers
 from jishi.catalog.offers import sku_offers

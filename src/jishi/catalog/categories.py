@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from jishi.catalog.events import CategoryChanged, ProductChanged
 from jishi.catalog.models import MAX_CATEGORY_DEPTH, Brand, Category, Product
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
@@ -57,7 +58,7 @@ async def create_category(
     uow.session.add(category)
     await uow.session.flush()
     category.path = f"{parent_path}{category.id}/"
-    uow.publish("category.changed", {"category_id": category.id})
+    uow.publish(CategoryChanged(category_id=category.id))
     await uow.commit()
     return category
 
@@ -163,7 +164,7 @@ async def delete_category(uow: UnitOfWork, category_id: str) -> None:
     if children or products:
         raise AppError("category_not_empty", children=children or 0, products=products or 0)
     await uow.session.delete(category)
-    uow.publish("category.changed", {"category_id": category_id})
+    uow.publish(CategoryChanged(category_id=category_id))
     await uow.commit()
 
 
@@ -251,7 +252,7 @@ async def update_brand(uow: UnitOfWork, brand_id: str, changes: dict[str, Any]) 
             setattr(brand, attr, changes[attr])
     # Products show and are found by their brand's name: re-index them.
     for product_id in await uow.session.scalars(select(Product.id).where(Product.brand_id == brand_id)):
-        uow.publish("product.changed", {"product_id": product_id})
+        uow.publish(ProductChanged(product_id=product_id))
     await uow.commit()
     return brand
 

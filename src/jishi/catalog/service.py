@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from jishi.catalog.categories import brand_key
+from jishi.catalog.events import CategoryChanged, ProductChanged
 from jishi.catalog.html import sanitize_description
 from jishi.catalog.importing import ParsedImport
 from jishi.catalog.importing import ProductDraft as ImportDraft
@@ -317,7 +318,7 @@ async def create_product(
     await inventory.count_on_hand(uow, counts, actor_id=actor_id, reason="新建商品")
     rows = await _reread_stock(uow, product)
     _refresh_prices(product, rows)
-    uow.publish("product.changed", {"product_id": product.id})
+    uow.publish(ProductChanged(product_id=product.id))
     await uow.commit()
     return product, rows
 
@@ -360,7 +361,7 @@ async def update_product(
 
 async def _touch_and_commit(uow: UnitOfWork, ctx: AppContext, product: Product) -> None:
     product.updated_at = uow.now()
-    uow.publish("product.changed", {"product_id": product.id})
+    uow.publish(ProductChanged(product_id=product.id))
     await uow.commit()
     await invalidate_detail(ctx, product.id)
 
@@ -490,7 +491,7 @@ async def delete_draft(uow: UnitOfWork, ctx: AppContext, product: Product) -> No
         raise AppError("invalid_state", status=product.status)
     media_keys = await media_service.detach_all(uow, product.id)
     await uow.session.delete(product)
-    uow.publish("product.changed", {"product_id": product.id})
+    uow.publish(ProductChanged(product_id=product.id))
     await uow.commit()
     await invalidate_detail(ctx, product.id)
     await media_service.delete_files(ctx.storage, media_keys)
@@ -772,14 +773,14 @@ async def update_category(uow: UnitOfWork, category_id: str, changes: dict[str, 
     if changes.get("is_enabled") is not None:
         await categories.set_enabled(uow, category, changes["is_enabled"])
     category.updated_at = uow.now()
-    uow.publish("category.changed", {"category_id": category.id})
+    uow.publish(CategoryChanged(category_id=category.id))
     affected = await uow.session.scalars(
         select(Product.id)
         .join(Category, Category.id == Product.category_id)
         .where(Category.path.startswith(category.path))
     )
     for product_id in affected:
-        uow.publish("product.changed", {"product_id": product_id})
+        uow.publish(ProductChanged(product_id=product_id))
     await uow.commit()
     return category
 

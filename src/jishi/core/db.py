@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import (
     DateTime,
@@ -44,6 +44,9 @@ from jishi.core import bulk
 from jishi.core.clock import Clock
 from jishi.core.ids import ID_LENGTH, new_id
 from jishi.core.pool import FairPool
+
+if TYPE_CHECKING:
+    from jishi.core.events import Event
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -226,15 +229,14 @@ class UnitOfWork:
         for statement, params in bulk.statements(self.database.dialect, filled):
             await connection.execute(statement, params)
 
-    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+    def publish(self, event: Event) -> None:
         """Record an event in the outbox; it is written with the transaction's other staged
         rows and leaves only if the transaction commits."""
         from jishi.core.events import OutboxMessage
 
         now = self.clock.now()
-        self.stage(
-            OutboxMessage, [{"topic": topic, "payload": payload, "created_at": now, "available_at": now}]
-        )
+        row = {"topic": event.topic, "payload": event.payload(), "created_at": now, "available_at": now}
+        self.stage(OutboxMessage, [row])
         self._published = True
 
     async def commit(self) -> None:

@@ -119,11 +119,12 @@ CATALOG: dict[str, ErrorKind] = {
 
 
 def register_errors(kinds: dict[str, ErrorKind]) -> None:
-    """Add a package's own error codes (called at import of its ``errors`` module).
+    """Add a package's own error codes (``jishi.bootstrap`` does, for every package).
 
-    Codes are a public contract, so a code may be registered only once.
+    Codes are a public contract, so two packages may not claim one code with different
+    meanings; registering the same codes again (another app in the same process) is harmless.
     """
-    clashes = sorted(set(kinds) & set(CATALOG))
+    clashes = sorted(code for code, kind in kinds.items() if CATALOG.get(code, kind) != kind)
     if clashes:
         raise KeyError(f"error codes already registered: {clashes}")
     CATALOG.update(kinds)

@@ -1,28 +1,34 @@
-"""Transactional outbox and its dispatcher.
+"""Typed events, the transactional outbox and its dispatcher.
 
-A service records what happened with ``uow.publish(topic, payload)`` in the
-same transaction as the change. The dispatcher later claims pending messages
-and hands each to the handlers subscribed to its topic. Claiming is a
-conditional update, so several processes (web workers, ``jishi worker``) can
-run dispatchers against one database without handling a message twice at the
-same time. A handler must be idempotent: a message is delivered at least once.
+An event is a class (``Event``) with a constant ``topic`` and typed fields, defined in the
+``events.py`` of the package that publishes it. A service records what happened with
+``uow.publish(SomethingHappened(...))`` in the same transaction as the change. The
+dispatcher later claims pending messages, rebuilds each event from its stored payload and
+hands it to the handlers registered for its type, with the application context. Claiming is
+a conditional update, so several processes (web workers, ``jishi worker``) can run
+dispatchers against one database without handling a message twice at the same time. A
+handler must be idempotent: a message is delivered at least once.
 
-Delivery goes through a ``Transport``. The in-process transport calls the
-subscribed handlers directly; a broker transport (RabbitMQ, Redis streams)
-implements the same protocol to publish the very same messages.
+Which handlers consume which event is wired in one place, ``jishi.bootstrap``, through
+``EVENTS`` (an ``EventRegistry``); an event with no handler in the application is declared
+there as external-only (published for outside consumers and later modules).
+
+Delivery goes through a ``Transport``. The in-process transport calls the registered
+handlers directly; a broker transport (RabbitMQ, Redis streams) implements the same
+protocol to publish the very same messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import structlog
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,10 +39,6 @@ if TYPE_CHECKING:
     from jishi.core.context import AppContext
 
 log = structlog.get_logger(__name__)
-
-Handler = Callable[[dict[str, Any], Database], Awaitable[None]]
-
-_handlers: dict[str, list[Handler]] = defaultdict(list)
 
 MAX_ATTEMPTS = 10
 LEASE = timedelta(seconds=60)
@@ -58,19 +60,73 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-def subscribe(topic: str) -> Callable[[Handler], Handler]:
-    """Register a handler for a topic: ``@subscribe("shop.approved")``."""
+class Event(BaseModel):
+    """Something that happened, as its publisher tells it (领域事件): a constant ``topic`` and
+    typed fields. Stored in the outbox as JSON and rebuilt, validated, for each handler."""
 
-    def register(handler: Handler) -> Handler:
-        if handler not in _handlers[topic]:
-            _handlers[topic].append(handler)
-        return handler
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    topic: ClassVar[str]
 
-    return register
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
 
-def handlers_for(topic: str) -> list[Handler]:
-    return list(_handlers.get(topic, ()))
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any, "AppContext"], Awaitable[None]]
+
+
+@dataclass
+class _Declared:
+    event_type: type[Event]
+    handlers: list[Handler] = field(default_factory=list)
+    external: bool = False
+
+
+class EventRegistry:
+    """Which events exist and who consumes each: filled once by ``jishi.bootstrap``."""
+
+    def __init__(self) -> None:
+        self._topics: dict[str, _Declared] = {}
+
+    def declare(
+        self,
+        event_type: type[E],
+        *handlers: Callable[[E, AppContext], Awaitable[None]],
+        external: bool = False,
+    ) -> None:
+        """An event type with its handlers, or ``external`` when nothing in the application
+        consumes it (it is published for outside consumers and modules still to come).
+        Declaring again is harmless: a process wires once, tests build many apps."""
+        declared = self._topics.setdefault(event_type.topic, _Declared(event_type))
+        if declared.event_type is not event_type:
+            raise ValueError(f"two event types claim the topic {event_type.topic!r}")
+        declared.external = declared.external or external
+        declared.handlers.extend(h for h in handlers if h not in declared.handlers)
+
+    def event_types(self) -> list[type[Event]]:
+        return [d.event_type for d in self._topics.values()]
+
+    def handlers_of(self, event_type: type[Event]) -> list[Handler]:
+        declared = self._topics.get(event_type.topic)
+        return list(declared.handlers) if declared else []
+
+    def is_external(self, event_type: type[Event]) -> bool:
+        declared = self._topics.get(event_type.topic)
+        return declared is not None and declared.external
+
+    def parse(self, topic: str, payload: dict[str, Any]) -> tuple[Event, list[Handler]] | None:
+        """The event a stored message carries and its handlers; None for a topic no longer
+        declared (an old message outliving its type)."""
+        declared = self._topics.get(topic)
+        if declared is None:
+            return None
+        return declared.event_type.model_validate(payload), list(declared.handlers)
+
+    def topics(self) -> Iterable[str]:
+        return self._topics.keys()
+
+
+EVENTS = EventRegistry()
 
 
 @dataclass(frozen=True)
@@ -84,15 +140,23 @@ class ClaimedMessage:
 
 
 class Transport(Protocol):
-    async def deliver(self, message: ClaimedMessage, database: Database) -> None: ...
+    async def deliver(self, message: ClaimedMessage, ctx: AppContext) -> None: ...
 
 
 class InProcessTransport:
     """Delivers a message to the handlers registered in this process."""
 
-    async def deliver(self, message: ClaimedMessage, database: Database) -> None:
-        for handler in handlers_for(message.topic):
-            await handler(message.payload, database)
+    def __init__(self, registry: EventRegistry = EVENTS) -> None:
+        self.registry = registry
+
+    async def deliver(self, message: ClaimedMessage, ctx: AppContext) -> None:
+        parsed = self.registry.parse(message.topic, message.payload)
+        if parsed is None:
+            log.warning("outbox.undeclared_topic", topic=message.topic, id=message.id)
+            return
+        event, handlers = parsed
+        for handler in handlers:
+            await handler(event, ctx)
 
 
 class OutboxDispatcher:
@@ -100,14 +164,15 @@ class OutboxDispatcher:
 
     def __init__(
         self,
-        database: Database,
+        ctx: AppContext,
         transport: Transport | None = None,
         *,
         poll_seconds: float = 1.0,
         batch_size: int = 100,
         gather_seconds: float = 0.05,
     ) -> None:
-        self.database = database
+        self.ctx = ctx
+        self.database: Database = ctx.database
         self.transport = transport or InProcessTransport()
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
@@ -168,7 +233,7 @@ class OutboxDispatcher:
         failed: list[tuple[ClaimedMessage, Exception]] = []
         for message in claimed:
             try:
-                await self.transport.deliver(message, self.database)
+                await self.transport.deliver(message, self.ctx)
             except Exception as exc:
                 failed.append((message, exc))
             else:

@@ -10,7 +10,7 @@ Two writers keep ``products.stock_total`` equal to what the product's enabled SK
 available: order flows (reserve, release) move it by their delta, which commutes with any
 other writer's; a merchant's count or a change of which SKUs are enabled recounts it in SQL
 once the product row is locked (``recount_products``), so the sum sees every transaction
-that moved it before. When availability crosses zero, ``product.changed`` lets search follow
+that moved it before. When availability crosses zero, ``AvailabilityChanged`` lets search follow
 (in stock / sold out).
 """
 
@@ -27,8 +27,8 @@ from sqlalchemy import bindparam, func, select, update
 from jishi.core.db import UnitOfWork, any_of, read_for_update, table_of
 from jishi.core.errors import AppError
 from jishi.core.pagination import decode_cursor, encode_cursor
-from jishi.inventory import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.inventory.counters import PRODUCT_COUNTERS, SKU_COUNTERS
+from jishi.inventory.events import AvailabilityChanged
 from jishi.inventory.models import StockMovement, StockReservation
 
 _SKUS = SKU_COUNTERS.c
@@ -337,7 +337,7 @@ async def _apply_to_products(uow: UnitOfWork, moved: list[_Moved]) -> None:
 def _follow_availability(uow: UnitOfWork, product_id: str, *, before: int, after: int) -> None:
     """Search follows a product that sold out or came back (in stock / sold out)."""
     if (before > 0) != (after > 0):
-        uow.publish("product.changed", {"product_id": product_id})
+        uow.publish(AvailabilityChanged(product_id=product_id))
 
 
 @dataclass(frozen=True)

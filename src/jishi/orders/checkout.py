@@ -28,8 +28,8 @@ from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError
 from jishi.core.ids import new_id
 from jishi.inventory import service as inventory
-from jishi.orders import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.orders import schemas
+from jishi.orders.events import OrderCreated
 from jishi.orders.models import Order, OrderEvent, OrderLine
 from jishi.payments import service as payments
 from jishi.pricing import Breakdown, LineBreakdown, ShopBreakdown
@@ -334,10 +334,7 @@ class _Placing:
         uow.stage(OrderLine, [line for _, lines in placed for line in lines])
         uow.stage(OrderEvent, [self.first_event(order["id"]) for order in orders])
         for order in orders:
-            uow.publish(
-                "order.created",
-                {"order_id": order["id"], "shop_id": order["shop_id"], "buyer_id": self.buyer_id},
-            )
+            uow.publish(OrderCreated(order_id=order["id"], shop_id=order["shop_id"], buyer_id=self.buyer_id))
         return orders
 
     def order(

@@ -21,11 +21,11 @@ from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.inventory import service as inventory
-from jishi.orders import errors as _errors  # noqa: F401  (registers the codes)
 from jishi.orders.carriers import CARRIER_CODES
+from jishi.orders.events import MOVED_TO
 from jishi.orders.models import ORDER_STATUSES, Order, OrderEvent, OrderLine
 from jishi.payments import service as payments
-from jishi.payments.models import Payment
+from jishi.payments.events import PaymentPaid
 
 ACTIONS = {  # action → (zh, en) for order_state_conflict
     "cancel": ("取消", "cancelled"),
@@ -86,8 +86,9 @@ async def _move(
         )
     )
     uow.publish(
-        f"order.{to}",
-        {"order_id": order.id, "shop_id": order.shop_id, "buyer_id": order.buyer_id, "from": order.status},
+        MOVED_TO[to](
+            order_id=order.id, shop_id=order.shop_id, buyer_id=order.buyer_id, from_status=order.status
+        )
     )
     order.status = to
     for name, value in values.items():
@@ -98,20 +99,18 @@ async def _move(
 # ---- paying ------------------------------------------------------------------------------------
 
 
-async def mark_payment_orders_paid(uow: UnitOfWork, payment: Payment) -> None:
-    """Listener of payments: the payment went through, so all its orders are paid (one transaction)."""
+async def mark_payment_orders_paid(uow: UnitOfWork, paid: PaymentPaid) -> None:
+    """Listener of payments, inside the transaction that marks the payment paid: all its
+    orders are paid with it, or none (wired in ``jishi.bootstrap``)."""
     orders = await uow.session.scalars(
         select(Order)
-        .where(Order.payment_id == payment.id, Order.status == "pending_payment")
+        .where(Order.payment_id == paid.payment_id, Order.status == "pending_payment")
         .order_by(Order.id)
     )
     for order in orders:
         await _move(
             uow, order, "paid", actor_kind="payment", actor_id=None, paid_at=uow.now(), pay_deadline_at=None
         )
-
-
-payments.on_payment_paid(mark_payment_orders_paid)
 
 
 # ---- cancelling --------------------------------------------------------------------------------
@@ -142,7 +141,7 @@ async def _cancel_unpaid(
     await uow.session.refresh(order)
     if order.status != "pending_payment":
         return False
-    trade_no = (await payments.get_payment(uow, payment_id)).trade_no
+    trade_no = await payments.current_trade_no(uow, payment_id)
     if not await _move(
         uow,
         order,

@@ -33,6 +33,7 @@ from jishi.core.idempotency import claim, find_replay, store
 from jishi.core.ids import new_id
 from jishi.core.money import format_yuan
 from jishi.payments.errors import GatewayUnavailable, InvalidNotification, TradeAlreadyPaid, TradeClosed
+from jishi.payments.events import PaymentClosed, PaymentPaid, PaymentRefunded
 from jishi.payments.models import Payment, PaymentNotification, PaymentRefund
 from jishi.payments.providers import provider_for
 from jishi.payments.providers.base import (
@@ -46,7 +47,7 @@ from jishi.payments.providers.base import (
 
 log = structlog.get_logger(__name__)
 
-PaidListener = Callable[[UnitOfWork, Payment], Awaitable[None]]
+PaidListener = Callable[[UnitOfWork, PaymentPaid], Awaitable[None]]
 
 # The API lives under /api/v1 (jishi.app); gateways are told these absolute addresses.
 NOTIFY_PATH = "/api/v1/payments/notify/{channel}"
@@ -64,10 +65,13 @@ _paid_listeners: list[PaidListener] = []
 
 
 def on_payment_paid(listener: PaidListener) -> PaidListener:
-    """Register a listener run inside the transaction that marks a payment paid (支付成功).
+    """Register a listener run inside the transaction that marks a payment paid (支付成功);
+    ``jishi.bootstrap`` does, once per process.
 
-    Listeners must only change rows; raising rolls the whole transition back, and the
-    gateway's next notification (or a query) tries again.
+    For reactions that must commit or fail with the payment itself (its orders become paid):
+    listeners must only change rows; raising rolls the whole transition back, and the
+    gateway's next notification (or a query) tries again. Anything that may happen later
+    subscribes to the ``PaymentPaid`` event through the outbox instead.
     """
     if listener not in _paid_listeners:
         _paid_listeners.append(listener)
@@ -130,8 +134,14 @@ async def _fresh(uow: UnitOfWork, payment_id: str) -> Payment | None:
     )
 
 
+async def current_trade_no(uow: UnitOfWork, payment_id: str) -> str:
+    """For other packages (orders, before a cancel): the number the payment's gateway trade
+    goes by now."""
+    return (await get_payment(uow, payment_id)).trade_no
+
+
 async def get_payment(uow: UnitOfWork, payment_id: str) -> Payment:
-    """For other packages (orders): the payment, or 404."""
+    """The payment, or 404."""
     payment = await _fresh(uow, payment_id)
     if payment is None:
         raise NotFound()
@@ -186,18 +196,16 @@ async def _apply_paid(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     paid = await get_payment(uow, payment.id)
-    for listener in list(_paid_listeners):
-        await listener(uow, paid)
-    uow.publish(
-        "payment.paid",
-        {
-            "payment_id": paid.id,
-            "buyer_id": paid.buyer_id,
-            "amount_fen": paid.amount_fen,
-            "channel": channel,
-            "paid_at": (paid.paid_at or uow.now()).isoformat(),
-        },
+    event = PaymentPaid(
+        payment_id=paid.id,
+        buyer_id=paid.buyer_id,
+        amount_fen=paid.amount_fen,
+        channel=channel,
+        paid_at=paid.paid_at or uow.now(),
     )
+    for listener in list(_paid_listeners):
+        await listener(uow, event)
+    uow.publish(event)
     return True
 
 
@@ -519,7 +527,7 @@ async def reduce_amount(uow: UnitOfWork, payment_id: str, by_fen: int, *, expect
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise AppError("payment_in_progress")
     if closing:
-        uow.publish("payment.closed", {"payment_id": payment_id})
+        uow.publish(PaymentClosed(payment_id=payment_id))
     return await get_payment(uow, payment_id)
 
 
@@ -684,13 +692,12 @@ async def _settle_refund(ctx: AppContext, refund: PaymentRefund, outcome: Refund
                 .values(status="refunded", updated_at=now)
             )
             uow.publish(
-                "payment.refunded",
-                {
-                    "payment_id": refund.payment_id,
-                    "refund_id": refund.id,
-                    "amount_fen": refund.amount_fen,
-                    "order_id": refund.order_id,
-                },
+                PaymentRefunded(
+                    payment_id=refund.payment_id,
+                    refund_id=refund.id,
+                    amount_fen=refund.amount_fen,
+                    order_id=refund.order_id,
+                )
             )
         else:
             log.warning("payments.refund_refused", refund_id=refund.id, reason=outcome.reason)

@@ -17,6 +17,7 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, any_of
 from jishi.core.errors import AppError, FieldError, NotFound
 from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.shops import events
 from jishi.shops.models import Shop, ShopInvitation, ShopMember
 
 # Which review action moves a shop from which state to which (店铺审核状态机).
@@ -84,7 +85,7 @@ async def apply(uow: UnitOfWork, user_id: str, *, name: str, description: str) -
             raise AppError("shop_application_exists") from exc
         raise _name_taken() from exc
     uow.session.add(ShopMember(shop_id=shop.id, user_id=user_id, role="owner", joined_at=now))
-    uow.publish("shop.applied", {"shop_id": shop.id, "owner_id": user_id})
+    uow.publish(events.ShopApplied(shop_id=shop.id, owner_id=user_id))
     await uow.commit()
     return shop
 
@@ -277,7 +278,7 @@ async def review(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise AppError("invalid_state", status=shop.status)
-    uow.publish(f"shop.{target}", {"shop_id": shop_id, "by": admin.user_id, "reason": reason})
+    uow.publish(events.REVIEWED[target](shop_id=shop_id, by=admin.user_id, reason=reason))
     await uow.commit()
     await uow.session.refresh(shop)
     return shop
@@ -350,7 +351,7 @@ async def remove_member(uow: UnitOfWork, membership: Membership, user_id: str) -
     await uow.session.execute(
         delete(ShopMember).where(ShopMember.shop_id == membership.shop.id, ShopMember.user_id == user_id)
     )
-    uow.publish("shop.member_removed", {"shop_id": membership.shop.id, "user_id": user_id})
+    uow.publish(events.ShopMemberRemoved(shop_id=membership.shop.id, user_id=user_id))
     await uow.commit()
 
 
@@ -410,7 +411,7 @@ async def invite(uow: UnitOfWork, ctx: AppContext, membership: Membership, email
     )
     uow.session.add(invitation)
     await uow.session.flush()
-    uow.publish("shop.staff_invited", {"shop_id": shop.id, "invitation_id": invitation.id})
+    uow.publish(events.ShopStaffInvited(shop_id=shop.id, invitation_id=invitation.id))
     await uow.commit()
     return _invitation_view(invitation, shop.name, ctx, now)
 
@@ -488,6 +489,6 @@ async def respond_to_invitation(
     if await _role_in(uow, shop.id, user_id):
         raise AppError("already_member")
     uow.session.add(ShopMember(shop_id=shop.id, user_id=user_id, role=invitation.role, joined_at=now))
-    uow.publish("shop.member_joined", {"shop_id": shop.id, "user_id": user_id})
+    uow.publish(events.ShopMemberJoined(shop_id=shop.id, user_id=user_id))
     await uow.commit()
     return shop, invitation.role

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from jishi.core.context import AppContext
 from jishi.core.errors import AppError
-from jishi.payments import errors as _errors  # noqa: F401  (registers the codes raised here)
 from jishi.payments.providers.base import PaymentProvider
 from jishi.payments.providers.sandbox import SandboxProvider
 from jishi.payments.sandbox_protocol import gateway_public_key, merchant_key
