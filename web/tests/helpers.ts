@@ -30,21 +30,47 @@ export function problem(
   )
 }
 
-/** Replace global fetch with `responder`; returns the list of calls it saw. */
+/** The path and query of `url`, without this page's origin (the client sends absolute URLs). */
+function sameOriginPath(url: string): string {
+  return url.startsWith(location.origin) ? url.slice(location.origin.length) : url
+}
+
+function recorded(input: RequestInfo | URL, init: RequestInit, body?: string): RecordedCall {
+  if (input instanceof Request) {
+    return {
+      url: sameOriginPath(input.url),
+      method: input.method,
+      headers: new Headers(input.headers),
+      body: body ? JSON.parse(body) : undefined,
+      credentials: input.credentials,
+    }
+  }
+  return {
+    url: sameOriginPath(String(input)),
+    method: init.method ?? 'GET',
+    headers: new Headers(init.headers),
+    body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+    credentials: init.credentials,
+  }
+}
+
+/**
+ * Replace global fetch with `responder`; returns the list of calls it saw. A call without a body
+ * reaches `responder` at once, as a real fetch starts at once (tests rely on that order).
+ */
 export function mockFetch(responder: Responder): RecordedCall[] {
   const calls: RecordedCall[] = []
+  const answer = (call: RecordedCall) => {
+    calls.push(call)
+    return responder(call)
+  }
   vi.stubGlobal(
     'fetch',
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const call: RecordedCall = {
-        url: String(input),
-        method: init.method ?? 'GET',
-        headers: new Headers(init.headers),
-        body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
-        credentials: init.credentials,
+    vi.fn((input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+      if (input instanceof Request && input.body !== null) {
+        return input.clone().text().then((body) => answer(recorded(input, init, body)))
       }
-      calls.push(call)
-      return responder(call)
+      return new Promise((resolve) => resolve(answer(recorded(input, init))))
     }),
   )
   return calls

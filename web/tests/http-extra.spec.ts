@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { ApiError, buildUrl, configureHttp, CSRF_HEADER, filenameFrom, http, upload, type UploadProgress } from '@/api/http'
-import { mockFetch, setCookies } from './helpers'
+import { catalogApi, merchantProductsApi } from '@/api/catalog'
+import { api, ApiError, buildUrl, configureHttp, CSRF_HEADER, data, filenameFrom, upload, type UploadProgress } from '@/api/http'
+import { searchApi } from '@/api/search'
+import { json, mockFetch, setCookies } from './helpers'
 
 describe('query strings', () => {
   it('repeat array parameters and skip empty values', () => {
@@ -77,7 +79,9 @@ describe('uploads', () => {
     FakeXhr.answers.push({ status: 201, body: { id: 'm1' } })
     const progress: UploadProgress[] = []
     const file = new File(['x'.repeat(10)], 'a.jpg', { type: 'image/jpeg' })
-    const result = await upload<{ id: string }>('/shops/s1/products/p1/images', file, { onProgress: (p) => progress.push(p) })
+    const result = await upload('/shops/{shop_id}/products/{product_id}/images', { shop_id: 's1', product_id: 'p1' }, file, {
+      onProgress: (p) => progress.push(p),
+    })
     expect(result).toEqual({ id: 'm1' })
     const xhr = FakeXhr.sent[0]!
     expect([xhr.method, xhr.url, xhr.withCredentials]).toEqual(['POST', '/api/v1/shops/s1/products/p1/images', true])
@@ -89,7 +93,7 @@ describe('uploads', () => {
 
   it('turn problem answers into ApiError', async () => {
     FakeXhr.answers.push({ status: 413, body: { status: 413, code: 'image_too_large', detail: 'At most 10 MB.' } })
-    const error = await upload('/x', new Blob(['x'])).catch((e: unknown) => e)
+    const error = await upload('/shops/{shop_id}/product-imports', { shop_id: 's1' }, new Blob(['x'])).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).code).toBe('image_too_large')
     expect((error as ApiError).status).toBe(413)
@@ -107,10 +111,45 @@ describe('problem extensions', () => {
           headers: { 'Content-Type': 'application/problem+json' },
         }),
     )
-    const error = await http.post('/orders', {}, { 'Idempotency-Key': 'key-1' }).catch((e: unknown) => e)
+    const error = await data(
+      api.POST('/orders', { params: { header: { 'Idempotency-Key': 'key-1' } }, body: { address_id: 'a1' } }),
+    ).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).extension('sku_id')).toBe('k1')
     expect((error as ApiError).extensions).toEqual({ sku_id: 'k1' })
     expect(calls[0]?.headers.get('Idempotency-Key')).toBe('key-1')
+  })
+})
+
+describe('the typed client', () => {
+  beforeEach(() => configureHttp({ getLocale: () => 'zh-CN', onUnauthorized: () => {} }))
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('encode path parameters, repeat array parameters and leave out empty values', async () => {
+    const calls = mockFetch(() => json(200, {}))
+    await searchApi.products({ q: '', brand_id: ['b1', 'b2'], spec: ['颜色:黑'], in_stock: false, cursor: null })
+    await catalogApi.product('a/b ?')
+
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/v1/products?brand_id=b1&brand_id=b2&spec=%E9%A2%9C%E8%89%B2%3A%E9%BB%91&limit=20',
+      '/api/v1/products/a%2Fb%20%3F',
+    ])
+    expect(calls[0]?.headers.get('Accept')).toBe('application/json')
+  })
+
+  it('download a file with the name the server gives it', async () => {
+    const calls = mockFetch(
+      () =>
+        new Response('sku,price\n', {
+          status: 200,
+          headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="jishi-products.csv"' },
+        }),
+    )
+    const file = await merchantProductsApi.importTemplate('s1', 'csv')
+
+    expect(calls[0]?.url).toBe('/api/v1/shops/s1/product-imports/template?format=csv')
+    expect(calls[0]?.headers.get('Accept')).toBe('*/*')
+    expect(file.filename).toBe('jishi-products.csv')
+    expect(await file.blob.text()).toBe('sku,price\n')
   })
 })

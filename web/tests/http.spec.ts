@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import {
+  api,
   ApiError,
   buildUrl,
   configureHttp,
   CSRF_HEADER,
+  data,
   HTTP_ERROR,
-  http,
   NETWORK_ERROR,
 } from '@/api/http'
 import { json, mockFetch, problem, setCookies } from './helpers'
@@ -27,10 +28,10 @@ describe('http wrapper', () => {
 
   it('sends the CSRF token on unsafe methods only', async () => {
     const calls = mockFetch(() => json(200, {}))
-    await http.get('/me')
-    await http.post('/shops', { name: 'a' })
-    await http.patch('/me', { nickname: 'b' })
-    await http.delete('/me/addresses/1')
+    await data(api.GET('/me'))
+    await data(api.POST('/shops', { body: { name: 'a' } }))
+    await data(api.PATCH('/me', { body: { nickname: 'b' } }))
+    await data(api.DELETE('/me/addresses/{address_id}', { params: { path: { address_id: '1' } } }))
 
     expect(calls.map((c) => [c.method, c.headers.get(CSRF_HEADER)])).toEqual([
       ['GET', null],
@@ -42,9 +43,9 @@ describe('http wrapper', () => {
 
   it('uses the session cookie and the UI locale', async () => {
     const calls = mockFetch(() => json(200, {}))
-    await http.get('/me')
+    await data(api.GET('/me'))
     configureHttp({ getLocale: () => 'en' })
-    await http.get('/me')
+    await data(api.GET('/me'))
 
     expect(calls[0]?.credentials).toBe('same-origin')
     expect(calls[0]?.url).toBe('/api/v1/me')
@@ -55,8 +56,8 @@ describe('http wrapper', () => {
     const calls = mockFetch((call) =>
       call.method === 'DELETE' ? json(204, null) : json(201, { id: 's1', status: 'pending' }),
     )
-    const shop = await http.post<{ id: string }>('/shops', { name: '小店' })
-    const nothing = await http.delete('/shops/s1/members/u1')
+    const shop = await data(api.POST('/shops', { body: { name: '小店' } }))
+    const nothing = await data(api.DELETE('/shops/{shop_id}/members/{user_id}', { params: { path: { shop_id: 's1', user_id: 'u1' } } }))
 
     expect(calls[0]?.headers.get('Content-Type')).toBe('application/json')
     expect(calls[0]?.body).toEqual({ name: '小店' })
@@ -71,7 +72,7 @@ describe('http wrapper', () => {
         { field: 'password', code: 'string_too_short', message: '长度不能少于 8 个字符。' },
       ]),
     )
-    const error = await http.post('/auth/register', {}).catch((e: unknown) => e)
+    const error = await data(api.POST('/auth/register', { body: { email: '', password: '' } })).catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(ApiError)
     const apiError = error as ApiError
@@ -86,11 +87,11 @@ describe('http wrapper', () => {
 
   it('reports answers without a problem document and network failures with client codes', async () => {
     mockFetch(() => new Response('<html>Bad gateway</html>', { status: 502 }))
-    const badGateway = (await http.get('/shops').catch((e: unknown) => e)) as ApiError
+    const badGateway = (await data(api.GET('/shops')).catch((e: unknown) => e)) as ApiError
     expect([badGateway.status, badGateway.code]).toEqual([502, HTTP_ERROR])
 
     vi.stubGlobal('fetch', vi.fn().mockRejectedValue(new TypeError('Failed to fetch')))
-    const offline = (await http.get('/shops').catch((e: unknown) => e)) as ApiError
+    const offline = (await data(api.GET('/shops')).catch((e: unknown) => e)) as ApiError
     expect([offline.status, offline.code]).toEqual([0, NETWORK_ERROR])
   })
 
@@ -104,7 +105,7 @@ describe('http wrapper', () => {
       return sessionValid ? json(200, { id: 'u1' }) : problem(401, 'invalid_token', 'expired')
     })
 
-    const me = await http.get<{ id: string }>('/me')
+    const me = await data(api.GET('/me'))
 
     expect(me).toEqual({ id: 'u1' })
     expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
@@ -118,7 +119,7 @@ describe('http wrapper', () => {
 
   it('gives up when the refresh fails: clears the user via onUnauthorized and throws', async () => {
     const calls = mockFetch(() => problem(401, 'not_authenticated', '请先登录。'))
-    const error = (await http.get('/me/addresses').catch((e: unknown) => e)) as ApiError
+    const error = (await data(api.GET('/me/addresses')).catch((e: unknown) => e)) as ApiError
 
     expect(error.status).toBe(401)
     expect(onUnauthorized).toHaveBeenCalledOnce()
@@ -127,7 +128,7 @@ describe('http wrapper', () => {
 
   it('does not try to refresh after a failed login', async () => {
     const calls = mockFetch(() => problem(401, 'invalid_credentials', '账号或密码错误。'))
-    const error = (await http.post('/auth/login', { login: 'a', password: 'b' }).catch((e: unknown) => e)) as ApiError
+    const error = (await data(api.POST('/auth/login', { body: { login: 'a', password: 'b' } })).catch((e: unknown) => e)) as ApiError
 
     expect(error.code).toBe('invalid_credentials')
     expect(calls).toHaveLength(1)
@@ -145,7 +146,7 @@ describe('http wrapper', () => {
       return refreshed ? json(200, { ok: call.url }) : problem(401, 'invalid_token', 'expired')
     })
 
-    await Promise.all([http.get('/me'), http.get('/me/shops'), http.get('/me/invitations')])
+    await Promise.all([data(api.GET('/me')), data(api.GET('/me/shops')), data(api.GET('/me/invitations'))])
 
     expect(calls.filter((c) => c.url.endsWith('/auth/refresh'))).toHaveLength(1)
   })

@@ -1,16 +1,15 @@
-import { http } from './http'
-import type { AdminShopPage, Shop, ShopStatus } from './types'
+import { api, data } from './http'
+import type { ShopStatus } from './types'
 
-const shopAction = (shopId: string, action: string) =>
-  `/admin/shops/${encodeURIComponent(shopId)}/${action}`
+const shop = (shopId: string) => ({ params: { path: { shop_id: shopId } } })
 
 export const adminApi = {
   shops: (status: ShopStatus, cursor?: string | null, limit = 50) =>
-    http.get<AdminShopPage>('/admin/shops', { status, cursor, limit }),
-  approve: (shopId: string) => http.post<Shop>(shopAction(shopId, 'approve')),
-  reinstate: (shopId: string) => http.post<Shop>(shopAction(shopId, 'reinstate')),
+    data(api.GET('/admin/shops', { params: { query: { status, cursor, limit } } })),
+  approve: (shopId: string) => data(api.POST('/admin/shops/{shop_id}/approve', shop(shopId))),
+  reinstate: (shopId: string) => data(api.POST('/admin/shops/{shop_id}/reinstate', shop(shopId))),
   reject: (shopId: string, reason: string) =>
-    http.post<Shop>(shopAction(shopId, 'reject'), { reason }),
+    data(api.POST('/admin/shops/{shop_id}/reject', { ...shop(shopId), body: { reason } })),
   suspend: (shopId: string, reason: string) =>
-    http.post<Shop>(shopAction(shopId, 'suspend'), { reason }),
+    data(api.POST('/admin/shops/{shop_id}/suspend', { ...shop(shopId), body: { reason } })),
 }

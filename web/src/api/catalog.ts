@@ -1,34 +1,19 @@
-import { download, http, upload, type UploadOptions } from './http'
-import type {
-  BrandPage,
-  CategoryDetail,
-  CategoryNode,
-  ImportReport,
-  ProductCreate,
-  ProductDetail,
-  ProductStatus,
-  ProductStatusResult,
-  ProductUpdate,
-  ShopProduct,
-  ShopProductPage,
-  ShopSku,
-  SkuMatrixInput,
-  SkuUpdate,
-} from './types'
+import { ANY_TYPE, api, data, download, upload, type UploadOptions } from './http'
+import type { ProductCreate, ProductStatus, ProductUpdate, SkuMatrixInput, SkuUpdate } from './types'
 
-const enc = encodeURIComponent
-const shopPath = (shopId: string) => `/shops/${enc(shopId)}`
-const productPath = (shopId: string, productId: string) => `${shopPath(shopId)}/products/${enc(productId)}`
+const shop = (shopId: string) => ({ path: { shop_id: shopId } })
+const product = (shopId: string, productId: string) => ({ path: { shop_id: shopId, product_id: productId } })
 
 /** What buyers read: the category tree, brands and product pages. */
 export const catalogApi = {
   /** The enabled category tree, nested. */
-  categories: () => http.get<CategoryNode[]>('/categories'),
+  categories: () => data(api.GET('/categories')),
   /** One category with its breadcrumb, enabled children and spec template. */
-  category: (categoryId: string) => http.get<CategoryDetail>(`/categories/${enc(categoryId)}`),
+  category: (categoryId: string) =>
+    data(api.GET('/categories/{category_id}', { params: { path: { category_id: categoryId } } })),
   brands: (q?: string, cursor?: string | null, limit = 50) =>
-    http.get<BrandPage>('/brands', { q, cursor, limit }),
-  product: (productId: string) => http.get<ProductDetail>(`/products/${enc(productId)}`),
+    data(api.GET('/brands', { params: { query: { q, cursor, limit } } })),
+  product: (productId: string) => data(api.GET('/products/{product_id}', { params: { path: { product_id: productId } } })),
 }
 
 export interface ShopProductQuery {
@@ -41,30 +26,40 @@ export interface ShopProductQuery {
 /** A shop's own products (商品管理), for its members. */
 export const merchantProductsApi = {
   list: (shopId: string, query: ShopProductQuery = {}) =>
-    http.get<ShopProductPage>(`${shopPath(shopId)}/products`, {
-      status: query.status,
-      q: query.q,
-      cursor: query.cursor,
-      limit: query.limit ?? 20,
-    }),
-  get: (shopId: string, productId: string) => http.get<ShopProduct>(productPath(shopId, productId)),
-  create: (shopId: string, body: ProductCreate) => http.post<ShopProduct>(`${shopPath(shopId)}/products`, body),
+    data(
+      api.GET('/shops/{shop_id}/products', {
+        params: {
+          ...shop(shopId),
+          query: { status: query.status, q: query.q, cursor: query.cursor, limit: query.limit ?? 20 },
+        },
+      }),
+    ),
+  get: (shopId: string, productId: string) =>
+    data(api.GET('/shops/{shop_id}/products/{product_id}', { params: product(shopId, productId) })),
+  create: (shopId: string, body: ProductCreate) => data(api.POST('/shops/{shop_id}/products', { params: shop(shopId), body })),
   update: (shopId: string, productId: string, body: ProductUpdate) =>
-    http.patch<ShopProduct>(productPath(shopId, productId), body),
+    data(api.PATCH('/shops/{shop_id}/products/{product_id}', { params: product(shopId, productId), body })),
   /** Replace the spec/SKU matrix; unchanged combinations keep their SKU ids. */
   replaceSkus: (shopId: string, productId: string, body: SkuMatrixInput) =>
-    http.put<ShopProduct>(`${productPath(shopId, productId)}/skus`, body),
+    data(api.PUT('/shops/{shop_id}/products/{product_id}/skus', { params: product(shopId, productId), body })),
   publish: (shopId: string, productId: string) =>
-    http.post<ProductStatusResult>(`${productPath(shopId, productId)}/publish`),
+    data(api.POST('/shops/{shop_id}/products/{product_id}/publish', { params: product(shopId, productId) })),
   offShelf: (shopId: string, productId: string) =>
-    http.post<ProductStatusResult>(`${productPath(shopId, productId)}/off-shelf`),
+    data(api.POST('/shops/{shop_id}/products/{product_id}/off-shelf', { params: product(shopId, productId) })),
   /** Only drafts can be deleted. */
-  remove: (shopId: string, productId: string) => http.delete(productPath(shopId, productId)),
+  remove: (shopId: string, productId: string) =>
+    data(api.DELETE('/shops/{shop_id}/products/{product_id}', { params: product(shopId, productId) })),
   updateSku: (shopId: string, skuId: string, body: SkuUpdate) =>
-    http.patch<ShopSku>(`${shopPath(shopId)}/skus/${enc(skuId)}`, body),
+    data(api.PATCH('/shops/{shop_id}/skus/{sku_id}', { params: { path: { shop_id: shopId, sku_id: skuId } }, body })),
 
   importTemplate: (shopId: string, format: 'csv' | 'xlsx') =>
-    download(`${shopPath(shopId)}/product-imports/template`, { format }),
+    download(
+      api.GET('/shops/{shop_id}/product-imports/template', {
+        params: { ...shop(shopId), query: { format } },
+        parseAs: 'blob',
+        headers: ANY_TYPE,
+      }),
+    ),
   importProducts: (shopId: string, file: File, options: UploadOptions = {}) =>
-    upload<ImportReport>(`${shopPath(shopId)}/product-imports`, file, options),
+    upload('/shops/{shop_id}/product-imports', { shop_id: shopId }, file, options),
 }

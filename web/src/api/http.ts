@@ -1,5 +1,6 @@
 /**
- * The one place the app talks HTTP: a thin `fetch` wrapper for the Jishi API.
+ * The one place the app talks HTTP: an `openapi-fetch` client typed by the paths of
+ * openapi.json (schema.d.ts), so a call's path, parameters, body and answer are checked.
  *
  * - Auth rides on the httpOnly session cookie (`credentials: 'same-origin'`).
  * - Unsafe methods carry `X-CSRF-Token`, copied from the readable `jishi_csrf` cookie.
@@ -9,11 +10,15 @@
  *   if that fails the `onUnauthorized` hook runs (the app clears the user there).
  */
 
+import createClient, { type ClientPathsWithMethod, defaultPathSerializer, type MethodResponse } from 'openapi-fetch'
+
+import type { paths } from './schema'
+
 export const API_BASE = '/api/v1'
 export const CSRF_COOKIE = 'jishi_csrf'
 export const CSRF_HEADER = 'X-CSRF-Token'
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+export type ApiMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
 export type QueryValue = string | number | boolean | null | undefined
 /** A repeatable parameter (`brand_id=a&brand_id=b`) is given as an array. */
 export type Query = Record<string, QueryValue | readonly QueryValue[]>
@@ -102,56 +107,46 @@ export function readCookie(name: string): string | null {
   return null
 }
 
-export function isUnsafe(method: HttpMethod): boolean {
-  return method !== 'GET'
+/** GET and HEAD change nothing; every other method needs the CSRF token. */
+export function isUnsafe(method: string): boolean {
+  const upper = method.toUpperCase()
+  return upper !== 'GET' && upper !== 'HEAD'
+}
+
+/** A query string without the `?`: arrays repeat their parameter; undefined, null and '' are left out. */
+export function queryString(query: Readonly<Record<string, unknown>>): string {
+  const params = new URLSearchParams()
+  for (const [key, raw] of Object.entries(query)) {
+    const values: readonly unknown[] = Array.isArray(raw) ? raw : [raw]
+    for (const value of values) {
+      if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
+    }
+  }
+  return params.toString()
 }
 
 export function buildUrl(path: string, query?: Query): string {
-  let url = API_BASE + path
-  if (query) {
-    const params = new URLSearchParams()
-    for (const [key, raw] of Object.entries(query)) {
-      const values: readonly QueryValue[] = Array.isArray(raw) ? raw : [raw as QueryValue]
-      for (const value of values) {
-        if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
-      }
-    }
-    const qs = params.toString()
-    if (qs) url += `?${qs}`
-  }
-  return url
+  const qs = query ? queryString(query) : ''
+  return qs ? `${API_BASE}${path}?${qs}` : API_BASE + path
 }
 
-export interface RequestOptions {
-  method?: HttpMethod
-  query?: Query
-  body?: unknown
-  signal?: AbortSignal
-  /** Extra request headers (e.g. `Idempotency-Key`). */
-  headers?: Record<string, string>
+function isAuthRequest(request: Request): boolean {
+  return new URL(request.url).pathname.startsWith(`${API_BASE}/auth/`)
 }
 
-/** Auth endpoints never trigger the refresh-and-retry dance (it would loop or make no sense). */
-function isAuthPath(path: string): boolean {
-  return path.startsWith('/auth/')
-}
-
-async function send(path: string, options: RequestOptions, accept = 'application/json'): Promise<Response> {
-  const method = options.method ?? 'GET'
-  const headers = new Headers({ ...options.headers, Accept: accept, 'Accept-Language': config.getLocale() })
-  if (options.body !== undefined) headers.set('Content-Type', 'application/json')
-  if (isUnsafe(method)) {
+/** The headers every call carries; read at each send, so a retry has the CSRF token the refresh set. */
+function prepare(request: Request): Request {
+  request.headers.set('Accept-Language', config.getLocale())
+  if (isUnsafe(request.method)) {
     const token = readCookie(CSRF_COOKIE)
-    if (token) headers.set(CSRF_HEADER, token)
+    if (token) request.headers.set(CSRF_HEADER, token)
   }
+  return request
+}
+
+async function send(request: Request): Promise<Response> {
   try {
-    return await fetch(buildUrl(path, options.query), {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-    })
+    return await fetch(prepare(request))
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause
     throw new ApiError({ status: 0, code: NETWORK_ERROR, detail: '' })
@@ -188,18 +183,13 @@ export async function toApiError(response: Response): Promise<ApiError> {
   return new ApiError({ status: response.status, code: HTTP_ERROR, detail: '' })
 }
 
-async function parse<T>(response: Response): Promise<T> {
-  if (response.status === 204) return undefined as T
-  const text = await response.text()
-  return (text ? JSON.parse(text) : undefined) as T
-}
-
 let refreshing: Promise<boolean> | null = null
 
 /** Renew the session from the refresh cookie. Concurrent callers share one request. */
 export function refreshSession(): Promise<boolean> {
-  refreshing ??= send('/auth/refresh', { method: 'POST' })
-    .then((response) => response.ok)
+  refreshing ??= api
+    .POST('/auth/refresh')
+    .then(() => true)
     .catch(() => false)
     .finally(() => {
       refreshing = null
@@ -207,11 +197,16 @@ export function refreshSession(): Promise<boolean> {
   return refreshing
 }
 
-/** Send, and on a 401 renew the session once and send again. */
-async function sendWithRefresh(path: string, options: RequestOptions, accept?: string): Promise<Response> {
-  let response = await send(path, options, accept)
-  if (response.status === 401 && !isAuthPath(path)) {
-    if (await refreshSession()) response = await send(path, options, accept)
+/**
+ * The client's fetch: send, and on a 401 renew the session once and send again. An answer
+ * that is not 2xx is thrown as an {@link ApiError}, so a call that returns has its data.
+ */
+async function apiFetch(request: Request): Promise<Response> {
+  // Auth calls never refresh-and-retry (it would loop or make no sense).
+  const retry = isAuthRequest(request) ? null : request.clone()
+  let response = await send(request)
+  if (response.status === 401 && retry) {
+    if (await refreshSession()) response = await send(retry)
     if (response.status === 401) {
       const error = await toApiError(response)
       config.onUnauthorized()
@@ -222,9 +217,33 @@ async function sendWithRefresh(path: string, options: RequestOptions, accept?: s
   return response
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  return parse<T>(await sendWithRefresh(path, options))
+/** The API's paths relative to {@link API_BASE}, each with the parameters, body and answers openapi.json gives it. */
+export type ApiPaths = {
+  [P in keyof paths as P extends `${typeof API_BASE}${infer Rest}` ? Rest : never]: paths[P]
 }
+
+/**
+ * The typed client: `api.GET('/orders', { params: { query } })` checks the path, its parameters
+ * and body against openapi.json and answers the type the document gives. Wrap calls in
+ * {@link data}. The base URL is absolute because `Request` outside a browser (the tests) needs one.
+ */
+export const api = createClient<ApiPaths>({
+  baseUrl: typeof location === 'undefined' ? API_BASE : location.origin + API_BASE,
+  credentials: 'same-origin',
+  headers: { Accept: 'application/json' },
+  querySerializer: queryString,
+  fetch: apiFetch,
+})
+
+/** The answer of a call (undefined for 204). Failures never get here: {@link apiFetch} throws them. */
+export async function data<D>(call: Promise<{ data?: D; response: Response }>): Promise<D> {
+  return (await call).data as D
+}
+
+/** The paths that take `method`, e.g. `PathOf<'post'>`. */
+export type PathOf<M extends ApiMethod> = ClientPathsWithMethod<typeof api, M>
+/** What `method` on `path` answers with 2xx, as openapi.json says. */
+export type ResponseOf<M extends ApiMethod, P extends PathOf<M>> = MethodResponse<typeof api, M, P>
 
 /** A file the API answers (e.g. an import template), with the name from Content-Disposition. */
 export interface Download {
@@ -246,9 +265,12 @@ export function filenameFrom(disposition: string | null): string | null {
   return plain?.[1]?.trim() ?? null
 }
 
-export async function download(path: string, query?: Query): Promise<Download> {
-  const response = await sendWithRefresh(path, { method: 'GET', query }, '*/*')
-  return { blob: await response.blob(), filename: filenameFrom(response.headers.get('Content-Disposition')) }
+/** A file the API answers: `download(api.GET(path, { params, parseAs: 'blob', headers: ANY_TYPE }))`. */
+export const ANY_TYPE = { Accept: '*/*' }
+
+export async function download(call: Promise<{ data?: Blob; response: Response }>): Promise<Download> {
+  const { data: blob, response } = await call
+  return { blob: blob ?? new Blob(), filename: filenameFrom(response.headers.get('Content-Disposition')) }
 }
 
 /** Hand a downloaded file to the browser as a "save as". */
@@ -277,10 +299,10 @@ export interface UploadOptions {
   signal?: AbortSignal
 }
 
-function xhrSend(path: string, file: Blob, filename: string, options: UploadOptions): Promise<XMLHttpRequest> {
+function xhrSend(url: string, file: Blob, filename: string, options: UploadOptions): Promise<XMLHttpRequest> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
-    xhr.open('POST', buildUrl(path))
+    xhr.open('POST', url)
     xhr.withCredentials = true
     xhr.setRequestHeader('Accept', 'application/json')
     xhr.setRequestHeader('Accept-Language', config.getLocale())
@@ -310,15 +332,35 @@ function xhrResponse(xhr: XMLHttpRequest): Response {
   })
 }
 
+async function parse<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T
+  const text = await response.text()
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+/** The path parameters of `POST path`, e.g. `{ shop_id: string }`. */
+export type PostPathParams<P extends PathOf<'post'>> = ApiPaths[P] extends {
+  post: { parameters: { path: infer Params } }
+}
+  ? Params
+  : never
+
 /**
  * Upload one file as multipart/form-data with upload progress (fetch cannot report it, so this
- * uses XMLHttpRequest). Same cookies, CSRF header, language and error handling as {@link request}.
+ * uses XMLHttpRequest). Same cookies, CSRF header, language, error handling and session refresh
+ * as {@link api}; the path, its parameters and the answer are typed like {@link api}'s.
  */
-export async function upload<T>(path: string, file: File | Blob, options: UploadOptions = {}): Promise<T> {
+export async function upload<P extends PathOf<'post'>>(
+  path: P,
+  params: PostPathParams<P>,
+  file: File | Blob,
+  options: UploadOptions = {},
+): Promise<ResponseOf<'post', P>> {
+  const url = buildUrl(defaultPathSerializer(path, params as Record<string, unknown>))
   const filename = file instanceof File ? file.name : 'upload'
-  let xhr = await xhrSend(path, file, filename, options)
+  let xhr = await xhrSend(url, file, filename, options)
   if (xhr.status === 401) {
-    if (await refreshSession()) xhr = await xhrSend(path, file, filename, options)
+    if (await refreshSession()) xhr = await xhrSend(url, file, filename, options)
     if (xhr.status === 401) {
       const error = await toApiError(xhrResponse(xhr))
       config.onUnauthorized()
@@ -327,15 +369,5 @@ export async function upload<T>(path: string, file: File | Blob, options: Upload
   }
   const response = xhrResponse(xhr)
   if (!response.ok) throw await toApiError(response)
-  return parse<T>(response)
-}
-
-export const http = {
-  get: <T>(path: string, query?: Query, signal?: AbortSignal) =>
-    request<T>(path, { method: 'GET', query, signal }),
-  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
-    request<T>(path, { method: 'POST', body, headers }),
-  patch: <T>(path: string, body: unknown) => request<T>(path, { method: 'PATCH', body }),
-  put: <T>(path: string, body: unknown) => request<T>(path, { method: 'PUT', body }),
-  delete: <T = void>(path: string) => request<T>(path, { method: 'DELETE' }),
+  return parse<ResponseOf<'post', P>>(response)
 }

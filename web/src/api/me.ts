@@ -1,33 +1,25 @@
-import { http } from './http'
-import type {
-  Address,
-  AddressInput,
-  AddressPage,
-  InvitationPage,
-  MyShop,
-  MyShopPage,
-  ProfileUpdate,
-  User,
-} from './types'
+import { api, data } from './http'
+import type { AddressInput, ProfileUpdate } from './types'
 
-const id = encodeURIComponent
+const address = (addressId: string) => ({ path: { address_id: addressId } })
+const invitation = (invitationId: string) => ({ params: { path: { invitation_id: invitationId } } })
 
 export const meApi = {
-  get: () => http.get<User>('/me'),
-  update: (body: ProfileUpdate) => http.patch<User>('/me', body),
+  get: () => data(api.GET('/me')),
+  update: (body: ProfileUpdate) => data(api.PATCH('/me', { body })),
 
-  addresses: () => http.get<AddressPage>('/me/addresses'),
-  addAddress: (body: AddressInput) => http.post<Address>('/me/addresses', body),
+  addresses: () => data(api.GET('/me/addresses')),
+  addAddress: (body: AddressInput) => data(api.POST('/me/addresses', { body })),
   updateAddress: (addressId: string, body: AddressInput) =>
-    http.put<Address>(`/me/addresses/${id(addressId)}`, body),
-  deleteAddress: (addressId: string) => http.delete(`/me/addresses/${id(addressId)}`),
+    data(api.PUT('/me/addresses/{address_id}', { params: address(addressId), body })),
+  deleteAddress: (addressId: string) => data(api.DELETE('/me/addresses/{address_id}', { params: address(addressId) })),
 
   /** Every shop the user owns or works in, with their role there. */
-  shops: () => http.get<MyShopPage>('/me/shops'),
+  shops: () => data(api.GET('/me/shops')),
 
-  invitations: () => http.get<InvitationPage>('/me/invitations'),
+  invitations: () => data(api.GET('/me/invitations')),
   acceptInvitation: (invitationId: string) =>
-    http.post<MyShop>(`/me/invitations/${id(invitationId)}/accept`),
+    data(api.POST('/me/invitations/{invitation_id}/accept', invitation(invitationId))),
   declineInvitation: (invitationId: string) =>
-    http.post<void>(`/me/invitations/${id(invitationId)}/decline`),
+    data(api.POST('/me/invitations/{invitation_id}/decline', invitation(invitationId))),
 }

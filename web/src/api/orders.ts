@@ -1,22 +1,9 @@
-import { http } from './http'
-import type {
-  CancelInput,
-  Carrier,
-  CheckoutInput,
-  CheckoutPreview,
-  CheckoutResult,
-  LowStockPage,
-  Order,
-  OrderStatus,
-  OrderStatusResult,
-  OrderSummaryPage,
-  ShipInput,
-  StatusCounts,
-} from './types'
+import { api, data } from './http'
+import type { CancelInput, CheckoutInput, OrderStatus, ShipInput } from './types'
 
-const enc = encodeURIComponent
-const orderPath = (orderId: string) => `/orders/${enc(orderId)}`
-const shopOrdersPath = (shopId: string) => `/shops/${enc(shopId)}/orders`
+const order = (orderId: string) => ({ path: { order_id: orderId } })
+const shop = (shopId: string) => ({ path: { shop_id: shopId } })
+const shopOrder = (shopId: string, orderId: string) => ({ path: { shop_id: shopId, order_id: orderId } })
 
 export interface OrderQuery {
   status?: OrderStatus
@@ -31,29 +18,34 @@ function listQuery(query: OrderQuery) {
 /** Checkout (结算) and the buyer's own orders. */
 export const ordersApi = {
   /** Price what would be ordered; nothing is reserved. */
-  preview: (body: CheckoutInput) => http.post<CheckoutPreview>('/checkout/preview', body),
+  preview: (body: CheckoutInput) => data(api.POST('/checkout/preview', { body })),
   /** Place the orders (one per shop, one payment); the same key replays the first answer. */
   submit: (body: CheckoutInput, idempotencyKey: string) =>
-    http.post<CheckoutResult>('/orders', body, { 'Idempotency-Key': idempotencyKey }),
-  list: (query: OrderQuery = {}) => http.get<OrderSummaryPage>('/orders', listQuery(query)),
-  counts: () => http.get<StatusCounts>('/orders/counts'),
-  get: (orderId: string) => http.get<Order>(orderPath(orderId)),
+    data(api.POST('/orders', { params: { header: { 'Idempotency-Key': idempotencyKey } }, body })),
+  list: (query: OrderQuery = {}) => data(api.GET('/orders', { params: { query: listQuery(query) } })),
+  counts: () => data(api.GET('/orders/counts')),
+  get: (orderId: string) => data(api.GET('/orders/{order_id}', { params: order(orderId) })),
   cancel: (orderId: string, body: CancelInput = {}) =>
-    http.post<OrderStatusResult>(`${orderPath(orderId)}/cancel`, body),
-  confirmReceipt: (orderId: string) => http.post<OrderStatusResult>(`${orderPath(orderId)}/confirm-receipt`),
+    data(api.POST('/orders/{order_id}/cancel', { params: order(orderId), body })),
+  confirmReceipt: (orderId: string) => data(api.POST('/orders/{order_id}/confirm-receipt', { params: order(orderId) })),
 }
 
 /** A shop's orders (订单管理), for its members. */
 export const shopOrdersApi = {
   list: (shopId: string, query: OrderQuery = {}) =>
-    http.get<OrderSummaryPage>(shopOrdersPath(shopId), listQuery(query)),
-  counts: (shopId: string) => http.get<StatusCounts>(`${shopOrdersPath(shopId)}/counts`),
-  get: (shopId: string, orderId: string) => http.get<Order>(`${shopOrdersPath(shopId)}/${enc(orderId)}`),
+    data(api.GET('/shops/{shop_id}/orders', { params: { ...shop(shopId), query: listQuery(query) } })),
+  counts: (shopId: string) => data(api.GET('/shops/{shop_id}/orders/counts', { params: shop(shopId) })),
+  get: (shopId: string, orderId: string) =>
+    data(api.GET('/shops/{shop_id}/orders/{order_id}', { params: shopOrder(shopId, orderId) })),
   ship: (shopId: string, orderId: string, body: ShipInput) =>
-    http.post<OrderStatusResult>(`${shopOrdersPath(shopId)}/${enc(orderId)}/ship`, body),
+    data(api.POST('/shops/{shop_id}/orders/{order_id}/ship', { params: shopOrder(shopId, orderId), body })),
   markDelivered: (shopId: string, orderId: string) =>
-    http.post<OrderStatusResult>(`${shopOrdersPath(shopId)}/${enc(orderId)}/mark-delivered`),
-  carriers: () => http.get<Carrier[]>('/carriers'),
+    data(api.POST('/shops/{shop_id}/orders/{order_id}/mark-delivered', { params: shopOrder(shopId, orderId) })),
+  carriers: () => data(api.GET('/carriers')),
   lowStock: (shopId: string, threshold: number, cursor?: string | null) =>
-    http.get<LowStockPage>(`/shops/${enc(shopId)}/inventory/low-stock`, { threshold, cursor, limit: 50 }),
+    data(
+      api.GET('/shops/{shop_id}/inventory/low-stock', {
+        params: { ...shop(shopId), query: { threshold, cursor, limit: 50 } },
+      }),
+    ),
 }

@@ -1,5 +1,5 @@
-import { http } from './http'
-import type { HotQueryPage, ProductSearchResult, SearchSort, SuggestionPage } from './types'
+import { api, data } from './http'
+import type { SearchSort } from './types'
 
 /** Parameters of `GET /products`; arrays are repeated parameters. */
 export interface ProductSearchParams {
@@ -20,25 +20,28 @@ export interface ProductSearchParams {
 
 export const searchApi = {
   products: (params: ProductSearchParams, signal?: AbortSignal) =>
-    http.get<ProductSearchResult>(
-      '/products',
-      {
-        q: params.q,
-        category_id: params.category_id,
-        shop_id: params.shop_id,
-        brand_id: params.brand_id,
-        price_min_fen: params.price_min_fen,
-        price_max_fen: params.price_max_fen,
-        in_stock: params.in_stock ? true : undefined,
-        spec: params.spec,
-        sort: params.sort,
-        limit: params.limit ?? 20,
-        cursor: params.cursor,
-        facets: params.facets ? true : undefined,
-      },
-      signal,
+    data(
+      api.GET('/products', {
+        params: {
+          query: {
+            q: params.q,
+            category_id: params.category_id,
+            shop_id: params.shop_id,
+            brand_id: params.brand_id,
+            price_min_fen: params.price_min_fen,
+            price_max_fen: params.price_max_fen,
+            in_stock: params.in_stock ? true : undefined,
+            spec: params.spec,
+            sort: params.sort,
+            limit: params.limit ?? 20,
+            cursor: params.cursor,
+            facets: params.facets ? true : undefined,
+          },
+        },
+        signal,
+      }),
     ),
   suggest: (q: string, limit = 10, signal?: AbortSignal) =>
-    http.get<SuggestionPage>('/search/suggest', { q, limit }, signal),
-  hot: (limit = 10) => http.get<HotQueryPage>('/search/hot', { limit }),
+    data(api.GET('/search/suggest', { params: { query: { q, limit } }, signal })),
+  hot: (limit = 10) => data(api.GET('/search/hot', { params: { query: { limit } } })),
 }

@@ -1,31 +1,26 @@
-import { http } from './http'
-import type {
-  Invitation,
-  InvitationCreate,
-  InvitationPage,
-  MemberPage,
-  Shop,
-  ShopCreate,
-  ShopPage,
-  ShopUpdate,
-} from './types'
+import { api, data } from './http'
+import type { InvitationCreate, ShopCreate, ShopUpdate } from './types'
 
-const shopPath = (shopId: string) => `/shops/${encodeURIComponent(shopId)}`
+const shop = (shopId: string) => ({ path: { shop_id: shopId } })
 
 export const shopsApi = {
   /** Active shops, one page at a time. */
-  list: (cursor?: string | null, limit = 24) => http.get<ShopPage>('/shops', { limit, cursor }),
-  get: (shopId: string) => http.get<Shop>(shopPath(shopId)),
-  apply: (body: ShopCreate) => http.post<Shop>('/shops', body),
-  update: (shopId: string, body: ShopUpdate) => http.patch<Shop>(shopPath(shopId), body),
+  list: (cursor?: string | null, limit = 24) => data(api.GET('/shops', { params: { query: { limit, cursor } } })),
+  get: (shopId: string) => data(api.GET('/shops/{shop_id}', { params: shop(shopId) })),
+  apply: (body: ShopCreate) => data(api.POST('/shops', { body })),
+  update: (shopId: string, body: ShopUpdate) => data(api.PATCH('/shops/{shop_id}', { params: shop(shopId), body })),
 
-  members: (shopId: string) => http.get<MemberPage>(`${shopPath(shopId)}/members`),
+  members: (shopId: string) => data(api.GET('/shops/{shop_id}/members', { params: shop(shopId) })),
   removeMember: (shopId: string, userId: string) =>
-    http.delete(`${shopPath(shopId)}/members/${encodeURIComponent(userId)}`),
+    data(api.DELETE('/shops/{shop_id}/members/{user_id}', { params: { path: { shop_id: shopId, user_id: userId } } })),
 
-  invitations: (shopId: string) => http.get<InvitationPage>(`${shopPath(shopId)}/invitations`),
+  invitations: (shopId: string) => data(api.GET('/shops/{shop_id}/invitations', { params: shop(shopId) })),
   invite: (shopId: string, body: InvitationCreate) =>
-    http.post<Invitation>(`${shopPath(shopId)}/invitations`, body),
+    data(api.POST('/shops/{shop_id}/invitations', { params: shop(shopId), body })),
   revokeInvitation: (shopId: string, invitationId: string) =>
-    http.delete(`${shopPath(shopId)}/invitations/${encodeURIComponent(invitationId)}`),
+    data(
+      api.DELETE('/shops/{shop_id}/invitations/{invitation_id}', {
+        params: { path: { shop_id: shopId, invitation_id: invitationId } },
+      }),
+    ),
 }

@@ -1,11 +1,9 @@
 import { computed, ref, watch, type Ref } from 'vue'
-import { useI18n } from 'vue-i18n'
 import { useRoute, useRouter } from 'vue-router'
 
 import type { OrderQuery } from '@/api/orders'
-import type { OrderSummary, OrderSummaryPage, StatusCounts } from '@/api/types'
-import { errorMessage } from '@/utils/errors'
-import { notifyError } from '@/utils/notify'
+import type { OrderStatus, OrderSummaryPage, StatusCounts } from '@/api/types'
+import { usePagedList } from '@/composables/usePagedList'
 import { type OrderTab, orderTabs, parseOrderTab } from '@/utils/orders'
 
 /** Whose orders a list shows: the buyer's own, or one shop's (`id` changes with the shop). */
@@ -20,7 +18,6 @@ export interface OrderSource {
  * a reload or a shared link shows the same tab; more orders load by cursor.
  */
 export function useOrderList(source: Ref<OrderSource | null>) {
-  const { t } = useI18n()
   const route = useRoute()
   const router = useRouter()
 
@@ -32,18 +29,18 @@ export function useOrderList(source: Ref<OrderSource | null>) {
   })
   const counts = ref<Record<string, number>>({})
   const tabs = computed(() => orderTabs(counts.value))
-  const orders = ref<OrderSummary[]>([])
-  const nextCursor = ref<string | null>(null)
-  const loading = ref(false)
-  const loadingMore = ref(false)
-  const error = ref('')
-  let generation = 0
-
-  const status = () => (tab.value === 'all' ? undefined : tab.value)
+  const list = usePagedList(
+    (cursor, query: { from: OrderSource; status: OrderStatus | undefined }) =>
+      query.from.list({ status: query.status, cursor }),
+    { query: () => (source.value ? { from: source.value, status: tab.value === 'all' ? undefined : tab.value } : null) },
+  )
+  let countsAsked = 0
 
   async function loadCounts(from: OrderSource): Promise<void> {
+    const mine = ++countsAsked
     try {
-      counts.value = (await from.counts()).counts
+      const answer = await from.counts()
+      if (mine === countsAsked) counts.value = answer.counts
     } catch {
       // The tabs still work without their numbers.
     }
@@ -51,42 +48,12 @@ export function useOrderList(source: Ref<OrderSource | null>) {
 
   /** The first page of the tab, and the counts again (an action may have moved orders). */
   async function load(): Promise<void> {
-    const from = source.value
-    if (!from) return
-    const mine = ++generation
-    loading.value = true
-    error.value = ''
-    void loadCounts(from)
-    try {
-      const page = await from.list({ status: status() })
-      if (mine !== generation) return
-      orders.value = page.items
-      nextCursor.value = page.next_cursor ?? null
-    } catch (e) {
-      if (mine === generation) error.value = errorMessage(e, t)
-    } finally {
-      if (mine === generation) loading.value = false
-    }
-  }
-
-  async function loadMore(): Promise<void> {
-    const from = source.value
-    if (!from || !nextCursor.value) return
-    const mine = generation
-    loadingMore.value = true
-    try {
-      const page = await from.list({ status: status(), cursor: nextCursor.value })
-      if (mine !== generation) return
-      orders.value.push(...page.items)
-      nextCursor.value = page.next_cursor ?? null
-    } catch (e) {
-      notifyError(errorMessage(e, t))
-    } finally {
-      loadingMore.value = false
-    }
+    if (source.value) void loadCounts(source.value)
+    await list.load()
   }
 
   watch(() => [source.value?.id, tab.value], load, { immediate: true })
 
+  const { items: orders, nextCursor, loading, loadingMore, error, loadMore } = list
   return { tab, tabs, counts, orders, nextCursor, loading, loadingMore, error, load, loadMore }
 }
