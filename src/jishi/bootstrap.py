@@ -9,6 +9,8 @@ so they all wire the same way and nothing registers itself as a side effect of a
 - in-transaction listeners: a payment's orders become paid in the transaction that marks
   the payment paid;
 - roles other packages report in ``/me``;
+- pricing contributors (``jishi.pricing.contributors``), each with its phase: shipping today;
+  promotions, member prices, coupons and points register here with one line each;
 - periodic jobs (their modules declare them; importing the modules here registers them).
 
 ``tests/test_bootstrap.py`` checks that every event a package publishes is declared here.
@@ -30,9 +32,11 @@ from jishi.orders import service as orders
 from jishi.payments import errors as payment_errors
 from jishi.payments import events as payment_events
 from jishi.payments import service as payments
+from jishi.pricing.contributors import CONTRIBUTORS, Phase
 from jishi.search import handlers as search
 from jishi.shops import events as shop_events
 from jishi.shops import service as shops
+from jishi.shops.pricing import FlatShippingRule
 
 _wired = False
 
@@ -47,6 +51,7 @@ def wire() -> None:
     _declare_events()
     payments.on_payment_paid(orders.mark_payment_orders_paid)
     accounts.add_role_source(shops.member_roles)
+    CONTRIBUTORS.register(Phase.SHIPPING, FlatShippingRule())
     _load_periodic_jobs()
     _wired = True
 

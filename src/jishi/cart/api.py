@@ -58,7 +58,7 @@ async def add_item(
 ) -> schemas.CartItemOut:
     """Add a SKU (the same SKU again adds to its line)."""
     owner = await _owner(request, response, principal, uow, create=True)
-    added = await service.add_item(uow, ctx.storage, owner, body.sku_id, body.quantity)
+    added = await service.add_item(uow, ctx, owner, body.sku_id, body.quantity)
     return _line_out(added.item, added.quote, locale)
 
 
@@ -106,7 +106,7 @@ async def select_items(
 
 async def _cart_out(uow: Uow, ctx: Ctx, owner: CartOwner, locale: str) -> schemas.CartOut:
     items = await service.items_of(uow, await service.find_cart(uow, owner))
-    quoted = await service.quote_items(uow, ctx.storage, items, buyer_id=owner.user_id)
+    quoted = await service.quote_items(uow, ctx, items, buyer_id=owner.user_id)
     lines = [_line_out(item, quoted, locale) for item in items]
     breakdown = quoted.breakdown
     shops: list[schemas.CartShopOut] = []
@@ -137,7 +137,7 @@ async def _cart_out(uow: Uow, ctx: Ctx, owner: CartOwner, locale: str) -> schema
 
 
 async def _item_out(uow: Uow, ctx: Ctx, item: CartItem, owner: CartOwner, locale: str) -> schemas.CartItemOut:
-    quoted = await service.quote_items(uow, ctx.storage, [item], buyer_id=owner.user_id)
+    quoted = await service.quote_items(uow, ctx, [item], buyer_id=owner.user_id)
     return _line_out(item, quoted, locale)
 
 

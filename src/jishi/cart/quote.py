@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from jishi.catalog.offers import SkuOffer, sku_offers
+from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.money import format_yuan
-from jishi.core.storage import Storage
 from jishi.pricing import Breakdown, BuyerContext, PriceLine, PricingRules, ShopShipping, price
+from jishi.pricing.contributors import CONTRIBUTORS, PricingRequest
 from jishi.shops.service import ShopTerms
 
 # code → (zh, en); the cart shows the message, checkout refuses with the code.
@@ -92,27 +94,35 @@ def _problems(request: QuoteRequest, offer: SkuOffer, terms: ShopTerms | None) -
 
 async def quote(
     uow: UnitOfWork,
-    storage: Storage,
+    ctx: AppContext,
     requests: Sequence[QuoteRequest],
     *,
     buyer_id: str | None,
     province: str | None = None,
     priced: set[str] | None = None,
+    choices: Mapping[str, Any] | None = None,
 ) -> Quote:
-    """Quote ``requests``; only lines in ``priced`` (all when None) count in the breakdown."""
-    offers = await sku_offers(uow, storage, (r.sku_id for r in requests))
-    return quote_offers(requests, offers, buyer_id=buyer_id, province=province, priced=priced)
+    """Quote ``requests``; only lines in ``priced`` (all when None) count in the breakdown.
+    ``choices`` are the buyer's checkout options the pricing contributors read (coupons …)."""
+    offers = await sku_offers(uow, ctx.storage, (r.sku_id for r in requests))
+    return await quote_offers(
+        uow, ctx, requests, offers, buyer_id=buyer_id, province=province, priced=priced, choices=choices
+    )
 
 
-def quote_offers(
+async def quote_offers(
+    uow: UnitOfWork,
+    ctx: AppContext,
     requests: Sequence[QuoteRequest],
     offers: Mapping[str, SkuOffer],
     *,
     buyer_id: str | None,
     province: str | None = None,
     priced: set[str] | None = None,
+    choices: Mapping[str, Any] | None = None,
 ) -> Quote:
-    """``quote`` with the offers already read (they carry their shops' terms)."""
+    """``quote`` with the offers already read (they carry their shops' terms). The stages
+    come from the pricing contributors (``jishi.pricing.contributors``)."""
     terms = {o.shop_id: o.shop for o in offers.values() if o.shop is not None}
     lines = tuple(
         QuotedLine(
@@ -123,17 +133,19 @@ def quote_offers(
         for r in requests
     )
     to_price = [q for q in lines if q.sellable and (priced is None or q.request.line_id in priced)]
-    breakdown = price(
-        [_price_line(q) for q in to_price],
-        BuyerContext(user_id=buyer_id, province=province),
-        PricingRules(
+    request = PricingRequest(
+        lines=tuple(_price_line(q) for q in to_price),
+        buyer=BuyerContext(user_id=buyer_id, province=province),
+        rules=PricingRules(
             shipping={
                 shop_id: ShopShipping(t.shipping_fee_fen, t.free_shipping_over_fen)
                 for shop_id, t in terms.items()
             }
         ),
+        choices=choices or {},
     )
-    return Quote(lines, terms, breakdown)
+    stages = await CONTRIBUTORS.stages(uow, ctx, request)
+    return Quote(lines, terms, price(request.lines, request.buyer, request.rules, stages))
 
 
 def _price_line(q: QuotedLine) -> PriceLine:

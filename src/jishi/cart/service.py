@@ -11,11 +11,11 @@ from sqlalchemy import bindparam, delete, func, select, update
 from jishi.cart.models import Cart, CartItem
 from jishi.cart.quote import Quote, QuoteRequest, quote, quote_offers
 from jishi.catalog.offers import sku_offers
+from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, table_of, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.ids import new_id
 from jishi.core.security import token_digest
-from jishi.core.storage import Storage
 
 MAX_QUANTITY = 999
 MAX_LINES = 200
@@ -80,13 +80,13 @@ async def items_of(uow: UnitOfWork, cart: Cart | str | None) -> list[CartItem]:
 
 
 async def quote_items(
-    uow: UnitOfWork, storage: Storage, items: Iterable[CartItem], *, buyer_id: str | None
+    uow: UnitOfWork, ctx: AppContext, items: Iterable[CartItem], *, buyer_id: str | None
 ) -> Quote:
     """Price the cart as it stands: every line is checked, selected sellable lines are totalled."""
     items = list(items)
     requests = [QuoteRequest(i.id, i.sku_id, i.quantity, i.price_when_added_fen) for i in items]
     selected = {i.id for i in items if i.selected}
-    return await quote(uow, storage, requests, buyer_id=buyer_id, priced=selected)
+    return await quote(uow, ctx, requests, buyer_id=buyer_id, priced=selected)
 
 
 _CART_ITEMS = table_of(CartItem)
@@ -108,13 +108,13 @@ class AddedLine:
 
 
 async def add_item(
-    uow: UnitOfWork, storage: Storage, owner: CartOwner, sku_id: str, quantity: int
+    uow: UnitOfWork, ctx: AppContext, owner: CartOwner, sku_id: str, quantity: int
 ) -> AddedLine:
     """Put a SKU in the cart (加入购物车); the same SKU again adds to its line.
 
     The line is written by one upsert that adds to an existing line's quantity only while
     the sum stays within the per-line limit."""
-    offer = (await sku_offers(uow, storage, [sku_id])).get(sku_id)
+    offer = (await sku_offers(uow, ctx.storage, [sku_id])).get(sku_id)
     if offer is None:
         raise NotFound()
     if not offer.on_sale:
@@ -138,7 +138,8 @@ async def add_item(
         updated_at=row.updated_at,
     )
     request = QuoteRequest(item.id, sku_id, item.quantity, item.price_when_added_fen)
-    return AddedLine(item, quote_offers([request], {sku_id: offer}, buyer_id=owner.user_id))
+    quoted = await quote_offers(uow, ctx, [request], {sku_id: offer}, buyer_id=owner.user_id)
+    return AddedLine(item, quoted)
 
 
 def _line_upsert(uow: UnitOfWork, cart_id: str, sku_id: str, quantity: int, price_fen: int) -> Any:

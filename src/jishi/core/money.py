@@ -37,3 +37,13 @@ def allocate(total_fen: Fen, weights: Sequence[int]) -> list[Fen]:
     for i in order[:leftover]:
         floors[i] += 1
     return floors
+
+
+def share_of_units(total_fen: Fen, quantity: int, *, already: int, units: int) -> Fen:
+    """The part of ``total_fen`` (spread over ``quantity`` units) that ``units`` more units
+    carry after ``already`` units were taken: successive shares always add up to exactly
+    ``total_fen`` once every unit is taken (a line refunded unit by unit gives back every fen
+    of its discount, never one more)."""
+    if quantity <= 0 or already < 0 or units < 0 or already + units > quantity:
+        raise ValueError("units out of range")
+    return total_fen * (already + units) // quantity - total_fen * already // quantity

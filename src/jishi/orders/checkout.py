@@ -33,6 +33,7 @@ from jishi.orders.events import OrderCreated
 from jishi.orders.models import Order, OrderEvent, OrderLine
 from jishi.payments import service as payments
 from jishi.pricing import Breakdown, LineBreakdown, ShopBreakdown
+from jishi.pricing.contributors import CONTRIBUTORS, PlacedCheckout, PlacedLine
 
 log = structlog.get_logger(__name__)
 
@@ -69,11 +70,19 @@ async def _quote(
 ) -> tuple[Selection, AddressView, Quote]:
     address = await accounts.get_address(uow, ctx, buyer_id, body.address_id)
     selection = await _select(uow, buyer_id, body)
-    quoted = await quote(uow, ctx.storage, selection.requests, buyer_id=buyer_id, province=address.province)
+    quoted = await quote(
+        uow, ctx, selection.requests, buyer_id=buyer_id, province=address.province, choices=_choices(body)
+    )
     missing = [q.request.sku_id for q in quoted.lines if q.offer is None]
     if missing:
         raise AppError("not_found", extensions={"sku_id": missing[0]})
     return selection, address, quoted
+
+
+def _choices(body: schemas.CheckoutIn) -> dict[str, Any]:
+    """The buyer's options the pricing contributors read (per-shop choices, and the coupons
+    or points that the modules adding them add to the body)."""
+    return body.model_dump(mode="json", exclude={"address_id", "items", "cart_item_ids"})
 
 
 def _shop_options(body: schemas.CheckoutIn) -> dict[str, schemas.ShopOptionsIn]:
@@ -230,12 +239,32 @@ async def _place(
     # The rest is staged: written in one go with the commit.
     placing = _Placing.start(uow, ctx, quoted, address, buyer_id)
     orders = placing.stage_orders(uow, quoted, order_ids, _shop_options(body))
+    await CONTRIBUTORS.place(uow, ctx, _placed(buyer_id, placing.payment.id, order_ids, breakdown, body))
     await cart.remove_checked_out(uow, selection.cart_item_ids)
     answer = _answer(orders, placing.payment)
     if record is not None:
         idempotency.store(record, 201, answer)
     await uow.commit()
     return answer
+
+
+def _placed(
+    buyer_id: str, payment_id: str, order_ids: dict[str, str], breakdown: Breakdown, body: schemas.CheckoutIn
+) -> PlacedCheckout:
+    """The checkout as the pricing contributors see it, to lock what their discounts used."""
+    lines = tuple(
+        PlacedLine(
+            order_id=order_ids[shop.shop_id],
+            position=n,
+            sku_id=line.sku_id,
+            quantity=line.quantity,
+            payable_fen=line.payable_fen,
+            discounts={a.source: a.amount_fen for a in line.discounts},
+        )
+        for shop in breakdown.shops
+        for n, line in enumerate(shop.lines)
+    )
+    return PlacedCheckout(buyer_id, payment_id, order_ids, breakdown, lines, _choices(body))
 
 
 def _stock_requests(breakdown: Breakdown, order_ids: dict[str, str]) -> list[inventory.StockRequest]:

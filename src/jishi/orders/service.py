@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, NotFound, invalid_field
+from jishi.core.money import share_of_units
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.inventory import service as inventory
 from jishi.orders.carriers import CARRIER_CODES
@@ -26,6 +27,13 @@ from jishi.orders.events import MOVED_TO
 from jishi.orders.models import ORDER_STATUSES, Order, OrderEvent, OrderLine
 from jishi.payments import service as payments
 from jishi.payments.events import PaymentPaid
+from jishi.pricing.contributors import (
+    CONTRIBUTORS,
+    CancelledOrder,
+    PlacedLine,
+    RefundedLine,
+    RefundedLines,
+)
 
 ACTIONS = {  # action → (zh, en) for order_state_conflict
     "cancel": ("取消", "cancelled"),
@@ -156,6 +164,9 @@ async def _cancel_unpaid(
         await uow.rollback()
         return False
     await inventory.release(uow, order.id, actor_id=actor_id, reason=reason)
+    if CONTRIBUTORS.hold_anything:
+        placed = await _placed_lines(uow, order.id)
+        await CONTRIBUTORS.release(uow, ctx, CancelledOrder(order.id, order.buyer_id, placed))
     await payments.reduce_amount(uow, order.payment_id, order.total_fen, expected_trade_no=trade_no)
     await uow.commit()
     return True
@@ -185,6 +196,57 @@ async def cancel_overdue(ctx: AppContext, *, batch: int = 100) -> int:
             ):
                 cancelled += 1
     return cancelled
+
+
+async def _placed_lines(uow: UnitOfWork, order_id: str) -> tuple[PlacedLine, ...]:
+    lines = (await lines_of(uow, [order_id]))[order_id]
+    return tuple(
+        PlacedLine(
+            order_id=order_id,
+            position=line.position,
+            sku_id=line.sku_id,
+            quantity=line.quantity,
+            payable_fen=line.payable_fen,
+            discounts={d["source"]: int(d["amount_fen"]) for d in line.discounts},
+        )
+        for line in lines
+    )
+
+
+# ---- refunding ----------------------------------------------------------------------------------
+
+
+async def refund_lines(
+    uow: UnitOfWork, ctx: AppContext, order_id: str, units: dict[int, tuple[int, int]]
+) -> RefundedLines:
+    """Units of a paid order's lines are refunded (退款), in the caller's transaction:
+    ``units`` maps a line's position to (units refunded before, units refunded now). Every
+    pricing contributor gives back its exact share of those units (a coupon's share of a
+    line refunded unit by unit adds up to the coupon, never a fen more). Returns the shares,
+    for the caller to refund what the buyer paid for them."""
+    order = await uow.session.get(Order, order_id)
+    if order is None:
+        raise NotFound()
+    placed = {line.position: line for line in await _placed_lines(uow, order_id)}
+    if not set(units) <= set(placed):
+        raise NotFound()
+    refunded = RefundedLines(
+        order_id,
+        order.buyer_id,
+        tuple(
+            RefundedLine(
+                placed[position],
+                now,
+                {
+                    source: share_of_units(fen, placed[position].quantity, already=before, units=now)
+                    for source, fen in placed[position].discounts.items()
+                },
+            )
+            for position, (before, now) in sorted(units.items())
+        ),
+    )
+    await CONTRIBUTORS.refund(uow, ctx, refunded)
+    return refunded
 
 
 # ---- shipping and receiving ---------------------------------------------------------------------
