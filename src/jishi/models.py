@@ -7,6 +7,7 @@ def import_all_models() -> None:
     import jishi.catalog.models
     import jishi.core.events
     import jishi.core.idempotency
+    import jishi.core.jobs
     import jishi.inventory.models
     import jishi.orders.models
     import jishi.payments.models

@@ -191,7 +191,9 @@ async def cancel_overdue(ctx: AppContext, *, batch: int = 100) -> int:
         )
         for order_id in overdue:
             order = await uow.session.get(Order, order_id, populate_existing=True)
-            if order is not None and await _cancel_unpaid(
+            if order is None or order.status != "pending_payment":
+                continue  # paid or cancelled since the list was read: leave its payment alone
+            if await _cancel_unpaid(
                 uow, ctx, order, actor_kind="system", actor_id=None, reason="超时未付款，系统自动取消"
             ):
                 cancelled += 1
