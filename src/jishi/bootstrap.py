@@ -11,7 +11,7 @@ so they all wire the same way and nothing registers itself as a side effect of a
 - roles other packages report in ``/me``;
 - pricing contributors (``jishi.pricing.contributors``), each with its phase: shipping today;
   promotions, member prices, coupons and points register here with one line each;
-- periodic jobs (their modules declare them; importing the modules here registers them).
+- periodic jobs and their intervals.
 
 ``tests/test_bootstrap.py`` checks that every event a package publishes is declared here.
 """
@@ -22,15 +22,19 @@ from jishi.accounts import events as account_events
 from jishi.accounts import service as accounts
 from jishi.cart import errors as cart_errors
 from jishi.catalog import events as catalog_events
+from jishi.core import events as outbox
 from jishi.core.errors import register_errors
 from jishi.core.events import EVENTS, Event
+from jishi.core.jobs import schedule
 from jishi.inventory import errors as inventory_errors
 from jishi.inventory import events as inventory_events
 from jishi.orders import errors as order_errors
 from jishi.orders import events as order_events
+from jishi.orders import jobs as order_jobs
 from jishi.orders import service as orders
 from jishi.payments import errors as payment_errors
 from jishi.payments import events as payment_events
+from jishi.payments import jobs as payment_jobs
 from jishi.payments import service as payments
 from jishi.pricing.contributors import CONTRIBUTORS, Phase
 from jishi.search import handlers as search
@@ -52,7 +56,7 @@ def wire() -> None:
     payments.on_payment_paid(orders.mark_payment_orders_paid)
     accounts.add_role_source(shops.member_roles)
     CONTRIBUTORS.register(Phase.SHIPPING, FlatShippingRule())
-    _load_periodic_jobs()
+    _schedule_jobs()
     _wired = True
 
 
@@ -85,7 +89,11 @@ def _declare_events() -> None:
         declare(event_type, external=True)
 
 
-def _load_periodic_jobs() -> None:
-    import jishi.core.events
-    import jishi.orders.jobs
-    import jishi.payments.jobs  # noqa: F401
+def _schedule_jobs() -> None:
+    """Periodic jobs and how often each runs (each runs once per interval across processes,
+    see ``core.jobs``)."""
+    schedule("outbox.purge_delivered", 600, outbox.purge_delivered_job)
+    schedule("orders.cancel_overdue", 15, order_jobs.cancel_overdue)
+    schedule("orders.complete_overdue", 300, order_jobs.complete_overdue)
+    schedule("payments.reconcile", 30, payment_jobs.reconcile_pending_payments)
+    schedule("payments.sandbox_notifications", 5, payment_jobs.send_sandbox_notifications)

@@ -33,7 +33,6 @@ from sqlalchemy import JSON, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jishi.core.db import Base, Database, id_column
-from jishi.core.jobs import periodic
 
 if TYPE_CHECKING:
     from jishi.core.context import AppContext
@@ -319,7 +318,6 @@ async def purge_delivered(database: Database, *, before: datetime, batch: int = 
     return int(result.rowcount)
 
 
-@periodic("outbox.purge_delivered", every_seconds=600)
 async def purge_delivered_job(ctx: AppContext) -> int:
     """Keep the outbox small: a busy marketplace writes a message or more per order."""
     purged = 0

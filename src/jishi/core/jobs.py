@@ -1,9 +1,9 @@
 """Periodic jobs: sweeps of deadline columns (unpaid-order cancel, auto-confirm, ...).
 
-A job is ``async def job(ctx) -> int`` (how many things it handled) registered with
-``@periodic("name", every_seconds=...)``. A ``PeriodicRunner`` runs in every process that
-runs jobs: each web worker in embedded mode, each ``jishi worker`` otherwise, on one
-machine or several.
+A job is ``async def job(ctx) -> int`` (how many things it handled), scheduled in
+``jishi.bootstrap`` with ``schedule("name", every_seconds, job)``. A ``PeriodicRunner``
+runs in every process that runs jobs: each web worker in embedded mode, each
+``jishi worker`` otherwise, on one machine or several.
 
 *Once per tick, in one process at a time.* A job's time is cut into ticks: tick ``n`` is
 the ``n``-th interval since the epoch by ``ctx.clock``, so every process counts the same
@@ -93,12 +93,9 @@ class PeriodicJob:
 _jobs: dict[str, PeriodicJob] = {}
 
 
-def periodic(name: str, *, every_seconds: float) -> Callable[[Job], Job]:
-    def register(job: Job) -> Job:
-        _jobs[name] = PeriodicJob(name, every_seconds, job)
-        return job
-
-    return register
+def schedule(name: str, every_seconds: float, job: Job) -> None:
+    """Run ``job`` every ``every_seconds`` (``jishi.bootstrap`` schedules every job, once)."""
+    _jobs[name] = PeriodicJob(name, every_seconds, job)
 
 
 def registered_jobs() -> list[PeriodicJob]:
