@@ -59,6 +59,7 @@ PACKAGE_ROUTERS: tuple[APIRouter, ...] = (
 
 def load_subscribers() -> None:
     """Import the modules that subscribe to events and register periodic jobs."""
+    import jishi.core.idempotency
     import jishi.orders.jobs
     import jishi.payments.jobs
     import jishi.search.handlers  # noqa: F401

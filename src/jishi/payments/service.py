@@ -427,8 +427,16 @@ async def _mark_trade_open(ctx: AppContext, payment: Payment, channel: str) -> P
 
 
 async def _remember(ctx: AppContext, idempotency: IdempotentRequest, started: PayStarted) -> PayStarted:
-    """Store the answer under the key; if a concurrent request stored one first, that one wins."""
+    """Store the answer under the key; if a concurrent request stored one first, that one wins.
+
+    The key is looked up again in this transaction first: that also clears a record too
+    old to replay, so the key can be claimed again."""
     async with ctx.database.uow() as uow:
+        replay = await find_replay(
+            uow, idempotency.owner_id, IDEMPOTENCY_SCOPE, idempotency.key, idempotency.fingerprint
+        )
+        if replay is not None:
+            return PayStarted.from_json(replay.response_body)
         record = claim(uow, idempotency.owner_id, IDEMPOTENCY_SCOPE, idempotency.key, idempotency.fingerprint)
         store(record, 200, started.to_json())
         try:
