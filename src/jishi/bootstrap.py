@@ -23,6 +23,7 @@ from jishi.accounts import service as accounts
 from jishi.cart import errors as cart_errors
 from jishi.catalog import events as catalog_events
 from jishi.core import events as outbox
+from jishi.core import idempotency
 from jishi.core.errors import register_errors
 from jishi.core.events import EVENTS, Event
 from jishi.core.jobs import schedule
@@ -93,6 +94,7 @@ def _schedule_jobs() -> None:
     """Periodic jobs and how often each runs (each runs once per interval across processes,
     see ``core.jobs``)."""
     schedule("outbox.purge_delivered", 600, outbox.purge_delivered_job)
+    schedule("idempotency.purge_expired", 3600, idempotency.purge_expired_job)
     schedule("orders.cancel_overdue", 15, order_jobs.cancel_overdue)
     schedule("orders.complete_overdue", 300, order_jobs.complete_overdue)
     schedule("payments.reconcile", 30, payment_jobs.reconcile_pending_payments)

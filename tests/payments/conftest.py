@@ -1,4 +1,5 @@
-"""Fixtures of the payments tests: a buyer with a pending payment, and a recorded listener."""
+"""Fixtures of the payments tests: a buyer with a pending payment, a recorded listener, and a
+second channel to switch to."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import pytest
 
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
-from jishi.payments import service
+from jishi.payments import providers, service
 from jishi.payments.events import PaymentPaid
+from jishi.payments.providers.base import PaymentProvider
+from jishi.payments.providers.sandbox import SandboxProvider
+from jishi.payments.sandbox_protocol import gateway_public_key, merchant_key
 from jishi.payments.service import NewPayment
 from tests.conftest import Account, register
 from tests.payments.helpers import new_payment
@@ -46,3 +50,24 @@ async def buyer(client: httpx.AsyncClient) -> Account:
 @pytest.fixture
 async def payment(app_ctx: AppContext, buyer: Account) -> NewPayment:
     return await new_payment(app_ctx, buyer.id)
+
+
+class SecondSandbox(SandboxProvider):
+    """The sandbox gateway under another channel's name, so a buyer can switch channel."""
+
+    channel = "alipay"
+
+
+@pytest.fixture
+def second_channel(monkeypatch: pytest.MonkeyPatch) -> str:
+    def build(ctx: AppContext) -> PaymentProvider:
+        return SecondSandbox(
+            http=ctx.outbound,
+            gateway_url=ctx.settings.public_base_url,
+            merchant_key=merchant_key(ctx.keyring),
+            gateway_public_key=gateway_public_key(ctx.keyring),
+            clock=ctx.clock,
+        )
+
+    monkeypatch.setitem(providers.FACTORIES, SecondSandbox.channel, build)
+    return SecondSandbox.channel

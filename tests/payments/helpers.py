@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxMessage
 from jishi.payments import service
-from jishi.payments.models import Payment, PaymentNotification, SandboxTrade
+from jishi.payments.models import Payment, PaymentNotification, PaymentRefund, PaymentTrade, SandboxTrade
+from jishi.payments.sandbox_gateway import deliver_notification
 from jishi.payments.sandbox_protocol import SIGNATURE_HEADER, gateway_signing_key, sign_body
 from jishi.payments.service import NewPayment
 from tests.conftest import Account
@@ -94,3 +95,64 @@ async def events(ctx: AppContext, topic: str) -> int:
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.topic == topic)
         )
     return int(count or 0)
+
+
+async def pay_despite_close(ctx: AppContext, gateway_trade_no: str, *, notify: bool = True) -> None:
+    """The gateway takes the buyer's money on a trade as its close takes effect (a pay and a
+    close that crossed), and announces it like any paid trade unless ``notify`` is False."""
+    now = ctx.clock.now()
+    async with ctx.database.uow() as uow:
+        await uow.session.execute(
+            update(SandboxTrade)
+            .where(SandboxTrade.gateway_trade_no == gateway_trade_no)
+            .values(status="paid", paid_at=now, next_notify_at=now if notify else None, notify_attempts=0)
+        )
+        await uow.commit()
+
+
+async def redeliver(ctx: AppContext, gateway_trade_no: str) -> None:
+    """The gateway sends a trade's notification again (it did not hear our answer)."""
+    async with ctx.database.uow() as uow:
+        await uow.session.execute(
+            update(SandboxTrade)
+            .where(SandboxTrade.gateway_trade_no == gateway_trade_no)
+            .values(next_notify_at=ctx.clock.now())
+        )
+        await uow.commit()
+    assert await deliver_notification(ctx, gateway_trade_no)
+
+
+def gateway_notification(ctx: AppContext, paid: SandboxTrade) -> tuple[bytes, dict[str, str]]:
+    """A paid trade's notification exactly as the sandbox gateway signs it."""
+    assert paid.paid_at is not None
+    body = json.dumps(
+        {
+            "notify_id": f"test-{paid.gateway_trade_no}",
+            "out_trade_no": paid.out_trade_no,
+            "trade_no": paid.gateway_trade_no,
+            "amount_fen": paid.amount_fen,
+            "status": "paid",
+            "paid_at": paid.paid_at.isoformat(),
+        }
+    ).encode()
+    signature = sign_body(gateway_signing_key(ctx.keyring), body)
+    return body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
+
+
+async def refunds(ctx: AppContext, payment_id: str) -> list[PaymentRefund]:
+    async with ctx.database.uow() as uow:
+        rows = await uow.session.scalars(select(PaymentRefund).where(PaymentRefund.payment_id == payment_id))
+        return list(rows)
+
+
+async def payment_trades(ctx: AppContext, payment_id: str) -> dict[str, PaymentTrade]:
+    async with ctx.database.uow() as uow:
+        rows = await uow.session.scalars(select(PaymentTrade).where(PaymentTrade.payment_id == payment_id))
+        return {row.trade_no: row for row in rows}
+
+
+async def notification_log(ctx: AppContext) -> list[tuple[str | None, str]]:
+    """Every notification kept, as (trade number, outcome), sorted (a frozen clock cannot order them)."""
+    async with ctx.database.uow() as uow:
+        rows = await uow.session.execute(select(PaymentNotification.trade_no, PaymentNotification.outcome))
+        return sorted(((trade_no, outcome) for trade_no, outcome in rows), key=lambda r: (r[0] or "", r[1]))

@@ -22,7 +22,7 @@ from jishi.payments.sandbox_protocol import (
 from jishi.payments.service import NewPayment
 from jishi.settings import Settings
 from tests.conftest import Account, register
-from tests.payments.helpers import API, new_payment, start_paying
+from tests.payments.helpers import API, confirm, new_payment, start_paying, trade
 
 QUERY = "/sandbox-gateway/api/trade.query"
 
@@ -82,6 +82,24 @@ async def test_an_unreachable_gateway_is_a_503(
     )
     assert response.status_code == 503
     assert response.json()["code"] == "payment_gateway_unavailable"
+
+
+async def test_a_refund_number_refunds_once(
+    client: httpx.AsyncClient, app_ctx: AppContext, buyer: Account, payment: NewPayment
+) -> None:
+    gateway_trade_no = await start_paying(client, buyer, payment.id)
+    await confirm(client, gateway_trade_no)
+    provider = provider_for(app_ctx, "sandbox")
+
+    first = await provider.refund(payment.trade_no, "R-1", 100, "退款")
+    again = await provider.refund(payment.trade_no, "R-1", 100, "退款")  # the answer was lost: asked again
+
+    assert first.status == again.status == "succeeded"
+    assert (await trade(app_ctx, gateway_trade_no)).refunded_fen == 100
+    other = await provider.refund(payment.trade_no, "R-1", 200, "退款")
+    assert (other.status, other.reason) == ("failed", "refund_no_reused")
+    assert (await provider.refund(payment.trade_no, "R-2", 200, "退款")).status == "succeeded"
+    assert (await trade(app_ctx, gateway_trade_no)).refunded_fen == 300
 
 
 async def test_unknown_trades_on_the_hosted_page(client: httpx.AsyncClient) -> None:

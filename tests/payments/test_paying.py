@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
-from jishi.payments import sandbox_gateway
+from jishi.core.idempotency import KEY_LIFETIME
+from jishi.payments import sandbox_gateway, service
 from jishi.payments.models import SandboxTrade
 from jishi.payments.sandbox_gateway import deliver_due_notifications
 from jishi.payments.service import NewPayment
-from tests.conftest import Account, register
+from tests.conftest import Account, login, register
 from tests.payments.conftest import PaidListener
 from tests.payments.helpers import (
     API,
@@ -133,6 +134,30 @@ async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body
     assert {r.status_code for r in racing} == {200}
     assert len({r.text for r in racing}) == 1
     assert await _sandbox_trades(app_ctx) == 1
+
+
+async def test_an_idempotency_key_answers_for_a_day_then_pay_does_the_work_again(
+    client: httpx.AsyncClient, app_ctx: AppContext, clock: FrozenClock, buyer: Account
+) -> None:
+    payment = await new_payment(app_ctx, buyer.id, expires_in=timedelta(days=3))
+    url = f"{API}/payments/{payment.id}/pay"
+    headers = {**buyer.headers, "Idempotency-Key": "pay-1"}
+    first = await client.post(url, headers=headers, json={"channel": "sandbox"})
+    assert first.status_code == 200
+    await service.prepare_cancel(app_ctx, payment.id)  # that trade is closed: paying now opens another
+
+    clock.advance(KEY_LIFETIME)
+    headers = {**(await login(client, buyer.email)).headers, "Idempotency-Key": "pay-1"}  # a day later
+    replay = await client.post(url, headers=headers, json={"channel": "sandbox"})
+    assert replay.json() == first.json()
+
+    clock.advance(timedelta(seconds=1))
+    again = await client.post(url, headers=headers, json={"channel": "sandbox", "return_url": "/orders"})
+    assert again.status_code == 200
+    assert again.json()["action"]["url"] != first.json()["action"]["url"]
+    assert await _sandbox_trades(app_ctx) == 2
+    later = await client.post(url, headers=headers, json={"channel": "sandbox", "return_url": "/orders"})
+    assert later.json() == again.json()
 
 
 async def test_another_buyers_payment_is_not_found_on_every_route(

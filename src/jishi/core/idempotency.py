@@ -4,23 +4,33 @@ The key is recorded in the same transaction as the work it guards. Two
 simultaneous requests with one key collide on the unique index: the loser's
 transaction rolls back and it answers with what the winner stored, so a
 double-click or a retry after a timeout never does the work twice.
+
+A record answers for ``KEY_LIFETIME`` (24 hours, as Stripe keeps its keys): far longer
+than any client retries a request, short enough that the table stays the size of a
+day's traffic. An older record counts as absent, so the same key then does the work
+again; the periodic job ``idempotency.purge_expired`` deletes such records.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Index, Integer, String, select
+from sqlalchemy import JSON, Index, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jishi.core.db import Base, UnitOfWork, id_column
+from jishi.core.db import Base, Database, UnitOfWork, id_column
 from jishi.core.errors import AppError
 from jishi.core.ids import ID_LENGTH
 
+if TYPE_CHECKING:
+    from jishi.core.context import AppContext
+
 MAX_KEY_LENGTH = 100
+KEY_LIFETIME = timedelta(hours=24)
+PURGE_BATCH = 1000
 
 
 class IdempotencyRecord(Base):
@@ -47,7 +57,12 @@ def request_fingerprint(body: Any) -> str:
 async def find_replay(
     uow: UnitOfWork, owner_id: str, scope: str, key: str, fingerprint: str
 ) -> IdempotencyRecord | None:
-    """The stored answer for this key, or ``None`` when the work has not been done yet."""
+    """The stored answer for this key, or ``None`` when the work has not been done yet.
+
+    A record older than ``KEY_LIFETIME`` is ``None`` too, whatever request it answered:
+    it is deleted in the caller's transaction, so that a ``claim`` of the key in that same
+    transaction can take its place (the unique index would refuse it otherwise).
+    """
     record = await uow.session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.owner_id == owner_id,
@@ -56,6 +71,10 @@ async def find_replay(
         )
     )
     if record is None:
+        return None
+    if record.created_at < uow.now() - KEY_LIFETIME:
+        await uow.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.id))
+        uow.session.expunge(record)
         return None
     if record.request_hash != fingerprint:
         raise AppError("idempotency_key_reused")
@@ -74,3 +93,24 @@ def claim(uow: UnitOfWork, owner_id: str, scope: str, key: str, fingerprint: str
 def store(record: IdempotencyRecord, status_code: int, body: Any) -> None:
     record.status_code = status_code
     record.response_body = body
+
+
+async def purge_expired(database: Database, *, before: datetime, batch: int = PURGE_BATCH) -> int:
+    """Delete up to ``batch`` records created before ``before``; returns how many."""
+    old = select(IdempotencyRecord.id).where(IdempotencyRecord.created_at < before).limit(batch)
+    async with database.uow() as uow:
+        result = await uow.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(old.scalar_subquery()))
+        )
+        await uow.commit()
+    return int(result.rowcount)
+
+
+async def purge_expired_job(ctx: AppContext) -> int:
+    """Records past their lifetime answer nothing; deleting them only keeps the table small,
+    so once an hour is enough."""
+    purged = 0
+    before = ctx.clock.now() - KEY_LIFETIME
+    while (count := await purge_expired(ctx.database, before=before)) > 0:
+        purged += count
+    return purged

@@ -2,8 +2,10 @@
 
 A payment is what the buyer pays for one checkout (possibly several shops'
 orders). ``trade_no`` is our merchant trade number (商户订单号) sent to the
-gateway; ``gateway_trade_no`` is the gateway's own (交易号). Every notification
-received is kept, verified or not, for reconciliation and support.
+gateway; ``gateway_trade_no`` is the gateway's own (交易号). Every number ever sent
+to a gateway is kept in ``payment_trades``, so news about a closed one still finds
+its payment. Every notification received is kept, verified or not, for
+reconciliation and support.
 """
 
 from __future__ import annotations
@@ -45,13 +47,19 @@ class Payment(Base):
 
 
 class PaymentRefund(Base):
-    """Money sent back through the channel the payment came in by (退款)."""
+    """Money sent back through the channel it came in by (退款), through the trade that holds it.
+
+    ``trade_no`` is the payment's own trade for a refund of what the payment was paid
+    (counted in ``payments.refunded_fen``), or a former trade whose money paid nothing
+    (重复支付: see ``PaymentTrade.refund_id``), which is not counted.
+    """
 
     __tablename__ = "payment_refunds"
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
 
     id: Mapped[str] = id_column()
     payment_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("payments.id"), index=True)
+    trade_no: Mapped[str] = mapped_column(String(32))
     refund_no: Mapped[str] = mapped_column(String(32), unique=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200))
@@ -59,6 +67,30 @@ class PaymentRefund(Base):
     order_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class PaymentTrade(Base):
+    """A trade number (商户订单号) a payment sent to a gateway, kept after it is replaced.
+
+    Written in the transaction that records the trade as open, before the gateway hears
+    of it; ``closed_at`` is set in the transaction that replaces the number. A gateway
+    may still report a closed trade paid (the buyer paid as the close took effect), so
+    its news is resolved here to the payment. ``amount_fen`` is what the trade asked:
+    it pays the payment only while the payment still owes exactly that. ``refund_id``
+    is the refund that sent back money the payment did not need (at most one a trade);
+    ``resolved_at`` says nothing more is to be learnt about the trade from its gateway.
+    """
+
+    __tablename__ = "payment_trades"
+
+    trade_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("payments.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None]
+    refund_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), ForeignKey("payment_refunds.id"))
 
 
 class PaymentNotification(Base):
@@ -97,3 +129,17 @@ class SandboxTrade(Base):
     notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_notify_at: Mapped[datetime | None] = mapped_column(index=True)
     notified_at: Mapped[datetime | None]
+
+
+class SandboxRefund(Base):
+    """A refund the sandbox gateway made. Like a real gateway's, a refund number (退款单号)
+    refunds at most once: the same request again answers what the first did."""
+
+    __tablename__ = "sandbox_refunds"
+
+    refund_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway_trade_no: Mapped[str] = mapped_column(
+        String(64), ForeignKey("sandbox_trades.gateway_trade_no"), index=True
+    )
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]

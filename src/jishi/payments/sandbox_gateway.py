@@ -31,7 +31,7 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.http import Ctx
 from jishi.core.ids import new_id
-from jishi.payments.models import SandboxTrade
+from jishi.payments.models import SandboxRefund, SandboxTrade
 from jishi.payments.sandbox_gateway_page import cashier_page, missing_page
 from jishi.payments.sandbox_protocol import (
     GATEWAY_PATH,
@@ -245,24 +245,26 @@ async def _close(ctx: AppContext, body: bytes) -> dict[str, Any]:
 
 
 async def _refund(ctx: AppContext, body: bytes) -> dict[str, Any]:
-    """Refund part or all of a paid trade (the total never exceeds what was paid)."""
+    """Refund part or all of a paid trade (the total never exceeds what was paid).
+
+    A refund number refunds once: asked again (a merchant retrying after a lost answer),
+    the gateway answers as it did the first time and moves no more money.
+    """
     request = _parse(_Refund, body)
     async with ctx.database.uow() as uow:
         trade = await _existing_trade(uow, request.out_trade_no)
-        if trade.status != "paid":
-            raise Refused(409, "trade_not_paid", "only a paid trade can be refunded")
-        result = await uow.session.execute(
-            update(SandboxTrade)
-            .where(
-                SandboxTrade.gateway_trade_no == trade.gateway_trade_no,
-                SandboxTrade.refunded_fen + request.amount_fen <= SandboxTrade.amount_fen,
-            )
-            .values(refunded_fen=SandboxTrade.refunded_fen + request.amount_fen)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Refused(409, "refund_exceeds_trade", "the refunds would exceed the amount paid")
-        await uow.commit()
+        if await uow.session.get(SandboxRefund, request.refund_no) is None:
+            try:
+                await _make_refund(uow, trade, request, ctx.clock.now())
+            except IntegrityError:  # the same refund number at the same moment: that one stands
+                await uow.rollback()
+        done = await uow.session.get(SandboxRefund, request.refund_no, populate_existing=True)
         trade = await _existing_trade(uow, request.out_trade_no)
+    if done is None or (done.gateway_trade_no, done.amount_fen) != (
+        trade.gateway_trade_no,
+        request.amount_fen,
+    ):
+        raise Refused(409, "refund_no_reused", "this refund_no was used for another refund")
     return {
         "refund_no": request.refund_no,
         "out_trade_no": trade.out_trade_no,
@@ -271,6 +273,32 @@ async def _refund(ctx: AppContext, body: bytes) -> dict[str, Any]:
         "refunded_fen": trade.refunded_fen,
         "status": "succeeded",
     }
+
+
+async def _make_refund(uow: UnitOfWork, trade: SandboxTrade, request: _Refund, now: datetime) -> None:
+    """Record the refund number first (a simultaneous twin waits on it), then move the money."""
+    if trade.status != "paid":
+        raise Refused(409, "trade_not_paid", "only a paid trade can be refunded")
+    uow.session.add(
+        SandboxRefund(
+            refund_no=request.refund_no,
+            gateway_trade_no=trade.gateway_trade_no,
+            amount_fen=request.amount_fen,
+            created_at=now,
+        )
+    )
+    await uow.session.flush()
+    result = await uow.session.execute(
+        update(SandboxTrade)
+        .where(
+            SandboxTrade.gateway_trade_no == trade.gateway_trade_no,
+            SandboxTrade.refunded_fen + request.amount_fen <= SandboxTrade.amount_fen,
+        )
+        .values(refunded_fen=SandboxTrade.refunded_fen + request.amount_fen)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Refused(409, "refund_exceeds_trade", "the refunds would exceed the amount paid")
+    await uow.commit()
 
 
 _METHODS: dict[str, Callable[[AppContext, bytes], Awaitable[dict[str, Any]]]] = {

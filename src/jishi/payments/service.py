@@ -2,12 +2,17 @@
 
 A payment is what a buyer pays for one checkout. ``trade_no`` (商户订单号) is the number
 the gateway knows it by; it is rotated whenever a gateway trade is closed, so a closed
-number can never be paid. ``channel`` is set while a gateway trade may be open.
+number is never opened again. ``channel`` is set while a gateway trade may be open.
+Every number sent to a gateway stays in ``payment_trades``: a gateway can still report
+a closed trade paid (the buyer paid as the close took effect), and that news must find
+its payment.
 
 A payment becomes paid in exactly one place, ``_apply_paid``: a conditional update from
 ``pending``, every paid-listener and the ``payment.paid`` event in one transaction. A
 notification, a query fallback (sync, reconcile) and a close refused because the trade
-was paid all go through it; when the update matches no row the news is a duplicate.
+was paid all go through ``_settle_paid``, which resolves the trade to its payment and
+either applies it or, when the payment cannot use that trade's money (paid by another
+trade, closed, or now owing another amount), refunds the trade in full, once.
 
 Calls to gateways never happen inside a database transaction: flows that talk to a
 gateway take the ``AppContext`` and open short units of work around each call.
@@ -27,14 +32,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, table_of, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.idempotency import claim, find_replay, store
 from jishi.core.ids import new_id
 from jishi.core.money import format_yuan
 from jishi.payments.errors import GatewayUnavailable, InvalidNotification, TradeAlreadyPaid, TradeClosed
 from jishi.payments.events import PaymentClosed, PaymentPaid, PaymentRefunded
-from jishi.payments.models import Payment, PaymentNotification, PaymentRefund
+from jishi.payments.models import Payment, PaymentNotification, PaymentRefund, PaymentTrade
 from jishi.payments.providers import provider_for
 from jishi.payments.providers.base import (
     GatewayNotice,
@@ -43,11 +48,13 @@ from jishi.payments.providers.base import (
     PaymentProvider,
     RefundOutcome,
     TradeRequest,
+    TradeState,
 )
 
 log = structlog.get_logger(__name__)
 
 PaidListener = Callable[[UnitOfWork, PaymentPaid], Awaitable[None]]
+NotificationRecorder = Callable[[UnitOfWork, str, str | None], None]
 
 # The API lives under /api/v1 (jishi.app); gateways are told these absolute addresses.
 NOTIFY_PATH = "/api/v1/payments/notify/{channel}"
@@ -60,6 +67,12 @@ MAX_STORED_BODY = 8000
 MAX_URL_LENGTH = 300
 SUBJECT_LENGTH = 128
 _CHINA = timezone(timedelta(hours=8))
+# Why a paid trade's money goes back (the refund's reason, shown to support and the buyer).
+TRADE_REFUND_REASONS = {
+    "duplicate_payment": "重复支付",
+    "payment_closed": "支付已关闭",
+    "amount_changed": "支付金额已变更",
+}
 
 _paid_listeners: list[PaidListener] = []
 
@@ -164,49 +177,75 @@ async def _load(ctx: AppContext, payment_id: str) -> Payment:
 # ---- the one way to paid -------------------------------------------------------------------
 
 
-async def _apply_paid(
-    uow: UnitOfWork,
-    payment: Payment,
-    *,
-    channel: str,
-    gateway_trade_no: str | None,
-    paid_at: datetime | None,
-) -> bool:
-    """Mark paid, run the listeners and record ``payment.paid``; False when it was not pending.
+@dataclass(frozen=True)
+class TradePaid:
+    """A gateway's word that one of our trades was paid, from a notification or a query."""
 
-    The caller commits. The update is conditional on the trade number and amount the
-    gateway confirmed, so news about a superseded trade or amount changes nothing.
+    channel: str
+    trade_no: str
+    gateway_trade_no: str | None
+    amount_fen: int
+    paid_at: datetime | None
+
+
+async def _apply_paid(uow: UnitOfWork, trade: PaymentTrade, paid: TradePaid) -> bool:
+    """Mark the trade's payment paid by it, run the listeners and record ``payment.paid``;
+    False when the payment is no longer pending or no longer owes what the trade asked.
+
+    The caller commits. Any of the payment's trades may pay it, the current one or one
+    closed since: the update is conditional on the amount that trade was opened for, so
+    a trade opened before part of the checkout was cancelled pays nothing (its money
+    goes back). The paying trade becomes the payment's ``trade_no``, so refunds go back
+    through the trade that holds the money, and any other number is closed.
     """
+    now = uow.now()
     result = await uow.session.execute(
         update(Payment)
         .where(
-            Payment.id == payment.id,
+            Payment.id == trade.payment_id,
             Payment.status == "pending",
-            Payment.trade_no == payment.trade_no,
-            Payment.amount_fen == payment.amount_fen,
+            Payment.amount_fen == trade.amount_fen,
         )
         .values(
             status="paid",
-            channel=channel,
-            gateway_trade_no=gateway_trade_no,
-            paid_at=paid_at or uow.now(),
-            updated_at=uow.now(),
+            trade_no=trade.trade_no,
+            channel=trade.channel,
+            gateway_trade_no=paid.gateway_trade_no,
+            paid_at=paid.paid_at or now,
+            updated_at=now,
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    paid = await get_payment(uow, payment.id)
+    await _close_other_trades(uow, trade, now)
+    payment = await get_payment(uow, trade.payment_id)
     event = PaymentPaid(
-        payment_id=paid.id,
-        buyer_id=paid.buyer_id,
-        amount_fen=paid.amount_fen,
-        channel=channel,
-        paid_at=paid.paid_at or uow.now(),
+        payment_id=payment.id,
+        buyer_id=payment.buyer_id,
+        amount_fen=payment.amount_fen,
+        channel=trade.channel,
+        paid_at=payment.paid_at or now,
     )
     for listener in list(_paid_listeners):
         await listener(uow, event)
     uow.publish(event)
     return True
+
+
+async def _close_other_trades(uow: UnitOfWork, trade: PaymentTrade, now: datetime) -> None:
+    """The paying trade is resolved; any other number of the payment is closed on our side."""
+    await uow.session.execute(
+        update(PaymentTrade)
+        .where(
+            PaymentTrade.payment_id == trade.payment_id,
+            PaymentTrade.trade_no != trade.trade_no,
+            PaymentTrade.closed_at.is_(None),
+        )
+        .values(closed_at=now)
+    )
+    await uow.session.execute(
+        update(PaymentTrade).where(PaymentTrade.trade_no == trade.trade_no).values(resolved_at=now)
+    )
 
 
 def _gateway_down(exc: GatewayUnavailable) -> AppError:
@@ -215,28 +254,29 @@ def _gateway_down(exc: GatewayUnavailable) -> AppError:
 
 
 async def _sync_with(ctx: AppContext, provider: PaymentProvider, payment: Payment) -> Payment:
-    """Query fallback (主动查询): apply a paid state the gateway reports; returns the payment now."""
+    """Query fallback (主动查询) of the current trade: a paid state is settled like a paid
+    notification; returns the payment now."""
     try:
         state = await provider.query(payment.trade_no)
     except GatewayUnavailable as exc:
         raise _gateway_down(exc) from exc
-    if state.status != "paid":
-        return payment
-    if state.amount_fen != payment.amount_fen:
-        log.error("payments.amount_mismatch", payment_id=payment.id, gateway_amount_fen=state.amount_fen)
-        return payment
-    async with ctx.database.uow() as uow:
-        applied = await _apply_paid(
-            uow,
-            payment,
-            channel=provider.channel,
-            gateway_trade_no=state.gateway_trade_no,
-            paid_at=state.paid_at,
+    if state.status == "paid":
+        await _settle_queried(ctx, provider.channel, payment.trade_no, state)
+    return await _load(ctx, payment.id)
+
+
+async def _settle_queried(ctx: AppContext, channel: str, trade_no: str, state: TradeState) -> str:
+    """Settle a trade a query found paid (an unknown amount matches nothing)."""
+    amount_fen = state.amount_fen if state.amount_fen is not None else 0
+    paid = TradePaid(channel, trade_no, state.gateway_trade_no, amount_fen, state.paid_at)
+    outcome = await _settle_paid(ctx, paid)
+    if outcome == "applied":
+        log.info("payments.paid_by_query", trade_no=trade_no)
+    elif outcome.startswith("rejected"):
+        log.error(
+            "payments.query_rejected", trade_no=trade_no, outcome=outcome, gateway_amount_fen=amount_fen
         )
-        await uow.commit()
-        if applied:
-            log.info("payments.paid_by_query", payment_id=payment.id)
-        return await get_payment(uow, payment.id)
+    return outcome
 
 
 async def sync_payment(ctx: AppContext, buyer_id: str, payment_id: str) -> Payment:
@@ -249,8 +289,8 @@ async def sync_payment(ctx: AppContext, buyer_id: str, payment_id: str) -> Payme
 
 
 async def reconcile_pending(ctx: AppContext) -> int:
-    """Query pending payments whose trade has been open a while (a lost notification);
-    returns how many turned out paid."""
+    """Query pending payments whose trade has been open a while (a lost notification), and
+    trades closed a while ago (a pay that crossed the close); returns how many turned out paid."""
     now = ctx.clock.now()
     async with ctx.database.uow() as uow:
         payments = list(
@@ -275,7 +315,67 @@ async def reconcile_pending(ctx: AppContext) -> int:
             log.warning("payments.reconcile_skipped", payment_id=payment.id, code=exc.code)
             continue
         paid += payment.status == "paid"
+    return paid + await _reconcile_closed_trades(ctx)
+
+
+async def _reconcile_closed_trades(ctx: AppContext) -> int:
+    """Ask once about each trade closed in the last day (a minute after its close): a
+    close and a pay can cross at the gateway, and the notification may be lost too."""
+    now = ctx.clock.now()
+    async with ctx.database.uow() as uow:
+        trades = list(
+            await uow.session.scalars(
+                select(PaymentTrade)
+                .where(
+                    PaymentTrade.resolved_at.is_(None),
+                    PaymentTrade.closed_at <= now - RECONCILE_AFTER,
+                    PaymentTrade.closed_at >= now - RECONCILE_WINDOW,
+                )
+                .order_by(PaymentTrade.closed_at)
+                .limit(RECONCILE_BATCH)
+            )
+        )
+    paid = 0
+    for trade in trades:
+        try:
+            paid += await _check_closed_trade(ctx, trade)
+        except (AppError, GatewayUnavailable) as exc:  # one unreachable channel must not stop the others
+            log.warning("payments.reconcile_skipped", trade_no=trade.trade_no, error=repr(exc))
     return paid
+
+
+async def _check_closed_trade(ctx: AppContext, trade: PaymentTrade) -> bool:
+    """Money a closed trade took anyway is applied or sent back; a trade still open is
+    closed again and asked about next time; True when it turned out paid."""
+    state = await provider_for(ctx, trade.channel).query(trade.trade_no)
+    if state.status == "waiting":
+        await _close_quietly(ctx, trade.trade_no, trade.channel)
+        return False
+    outcome = "closed"
+    if state.status == "paid":
+        outcome = await _settle_queried(ctx, trade.channel, trade.trade_no, state)
+    if outcome != "refund_pending":  # a refund the gateway did not answer is sent again next time
+        await _mark_resolved(ctx, trade.trade_no)
+    return state.status == "paid"
+
+
+async def _mark_resolved(ctx: AppContext, trade_no: str) -> None:
+    async with ctx.database.uow() as uow:
+        await uow.session.execute(
+            update(PaymentTrade)
+            .where(PaymentTrade.trade_no == trade_no, PaymentTrade.resolved_at.is_(None))
+            .values(resolved_at=uow.now())
+        )
+        await uow.commit()
+
+
+async def _close_quietly(ctx: AppContext, trade_no: str, channel: str) -> None:
+    """Close a trade the payment no longer uses, as far as the gateway lets us: if it took
+    money anyway, its notification (or the reconcile job) sends that back."""
+    try:
+        await provider_for(ctx, channel).close(trade_no)
+    except (AppError, GatewayUnavailable, TradeAlreadyPaid) as exc:
+        log.warning("payments.unused_trade_not_closed", trade_no=trade_no, error=repr(exc))
 
 
 # ---- starting a payment --------------------------------------------------------------------
@@ -413,7 +513,8 @@ async def _open_trade(
 
 
 async def _mark_trade_open(ctx: AppContext, payment: Payment, channel: str) -> Payment:
-    """Record the channel before asking the gateway, so the amount cannot change meanwhile."""
+    """Record the channel and keep the trade before asking the gateway, so the amount
+    cannot change meanwhile and whatever the gateway says of the number finds the payment."""
     async with ctx.database.uow() as uow:
         result = await uow.session.execute(
             update(Payment)
@@ -426,6 +527,8 @@ async def _mark_trade_open(ctx: AppContext, payment: Payment, channel: str) -> P
             )
             .values(channel=channel, updated_at=uow.now())
         )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            await _keep_trade(uow, payment, channel)
         await uow.commit()
         current = await get_payment(uow, payment.id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -434,9 +537,31 @@ async def _mark_trade_open(ctx: AppContext, payment: Payment, channel: str) -> P
     return current
 
 
+async def _keep_trade(uow: UnitOfWork, payment: Payment, channel: str) -> None:
+    """The trade number, its channel and the amount it asks; reopening it changes nothing
+    (while a number is open neither its channel nor the payment's amount can change)."""
+    row = {
+        "trade_no": payment.trade_no,
+        "payment_id": payment.id,
+        "channel": channel,
+        "amount_fen": payment.amount_fen,
+        "opened_at": uow.now(),
+    }
+    insert = upsert(uow.database.dialect, table_of(PaymentTrade)).values(row)
+    await uow.session.execute(insert.on_conflict_do_nothing(index_elements=["trade_no"]))
+
+
 async def _remember(ctx: AppContext, idempotency: IdempotentRequest, started: PayStarted) -> PayStarted:
-    """Store the answer under the key; if a concurrent request stored one first, that one wins."""
+    """Store the answer under the key; if a concurrent request stored one first, that one wins.
+
+    The key is looked up again in this transaction first: that also clears a record too
+    old to replay, so the key can be claimed again."""
     async with ctx.database.uow() as uow:
+        replay = await find_replay(
+            uow, idempotency.owner_id, IDEMPOTENCY_SCOPE, idempotency.key, idempotency.fingerprint
+        )
+        if replay is not None:
+            return PayStarted.from_json(replay.response_body)
         record = claim(uow, idempotency.owner_id, IDEMPOTENCY_SCOPE, idempotency.key, idempotency.fingerprint)
         store(record, 200, started.to_json())
         try:
@@ -456,16 +581,23 @@ async def _remember(ctx: AppContext, idempotency: IdempotentRequest, started: Pa
 
 
 async def _rotate_trade_no(ctx: AppContext, payment: Payment) -> Payment:
-    """On our side the trade is closed: a fresh number, no channel. Returns the payment now."""
+    """On our side the trade is closed: a fresh number, no channel; the old number stays in
+    ``payment_trades``, closed, for news of it. Returns the payment now."""
     async with ctx.database.uow() as uow:
         now = uow.now()
-        await uow.session.execute(
+        result = await uow.session.execute(
             update(Payment)
             .where(
                 Payment.id == payment.id, Payment.status == "pending", Payment.trade_no == payment.trade_no
             )
             .values(trade_no=_number("", now), channel=None, gateway_trade_no=None, updated_at=now)
         )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            await uow.session.execute(
+                update(PaymentTrade)
+                .where(PaymentTrade.trade_no == payment.trade_no, PaymentTrade.closed_at.is_(None))
+                .values(closed_at=now)
+            )
         await uow.commit()
         return await get_payment(uow, payment.id)
 
@@ -554,34 +686,200 @@ async def handle_notification(
         log.warning(
             "payments.notification_rejected", channel=channel, trade_no=notice.trade_no, outcome=outcome
         )
-    return provider.notification_reply(not outcome.startswith("rejected"))
+    # A refund the gateway did not answer is sent again when the notification is.
+    return provider.notification_reply(not outcome.startswith("rejected") and outcome != "refund_pending")
 
 
 async def _apply_notice(ctx: AppContext, channel: str, notice: GatewayNotice, body: bytes) -> str:
+    def record(uow: UnitOfWork, outcome: str, payment_id: str | None) -> None:
+        uow.session.add(_notification_row(uow, channel, body, notice, outcome, payment_id))
+
+    if notice.status == "paid":
+        paid = TradePaid(channel, notice.trade_no, notice.gateway_trade_no, notice.amount_fen, notice.paid_at)
+        return await _settle_paid(ctx, paid, record)
     async with ctx.database.uow() as uow:
-        payment = await uow.session.scalar(select(Payment).where(Payment.trade_no == notice.trade_no))
-        outcome = await _judge_notice(uow, channel, payment, notice)
-        uow.session.add(_notification_row(uow, channel, body, notice, outcome, payment))
+        trade = await _trade(uow, notice.trade_no)
+        outcome = f"ignored:{notice.status}" if trade is not None else "rejected:unknown_trade"
+        record(uow, outcome, trade.payment_id if trade is not None else None)
         await uow.commit()
     return outcome
 
 
-async def _judge_notice(uow: UnitOfWork, channel: str, payment: Payment | None, notice: GatewayNotice) -> str:
-    """``applied``, ``duplicate``, ``ignored:<status>`` or ``rejected:<reason>``."""
-    if payment is None:
-        return "rejected:unknown_trade"
-    if notice.status != "paid":
-        return f"ignored:{notice.status}"
-    if notice.amount_fen != payment.amount_fen:
-        return "rejected:amount_mismatch"
-    if await _apply_paid(
-        uow, payment, channel=channel, gateway_trade_no=notice.gateway_trade_no, paid_at=notice.paid_at
-    ):
-        return "applied"
-    current = await get_payment(uow, payment.id)
-    if current.status in ("paid", "refunded") and current.trade_no == notice.trade_no:
-        return "duplicate"
-    return f"rejected:payment_{current.status}"
+# ---- a paid trade: applied, a duplicate, or money to send back ------------------------------
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """What a paid trade means for its payment; ``refund`` when its money goes back."""
+
+    outcome: str
+    payment_id: str | None = None
+    refund: PaymentRefund | None = None
+    unused_trade: tuple[str, str] | None = None  # (trade_no, channel) left open by the paying trade
+
+
+async def _settle_paid(ctx: AppContext, paid: TradePaid, record: NotificationRecorder | None = None) -> str:
+    """Apply a paid trade to its payment, or send its money back; returns the outcome.
+
+    ``applied``, ``duplicate`` (already counted, or already sent back), ``rejected:<why>``,
+    ``refunded:<why>``, ``refund_failed`` (the gateway refused: a person must look) or
+    ``refund_pending`` (the gateway did not answer: asked again with the same refund
+    number on the next notification or reconcile run). The refund is claimed and
+    committed before the gateway is asked, never inside a transaction; ``record``
+    keeps the notification with its outcome.
+    """
+    async with ctx.database.uow() as uow:
+        judged = await _judge_paid(uow, paid)
+        if judged.refund is None and record is not None:
+            record(uow, judged.outcome, judged.payment_id)
+        await uow.commit()
+    if judged.unused_trade is not None:
+        await _close_quietly(ctx, *judged.unused_trade)
+    if judged.refund is None:
+        return judged.outcome
+    outcome = await _send_back(ctx, paid.channel, judged.refund)
+    if record is not None:
+        async with ctx.database.uow() as uow:
+            record(uow, outcome, judged.payment_id)
+            await uow.commit()
+    return outcome
+
+
+async def _judge_paid(uow: UnitOfWork, paid: TradePaid) -> _Judged:
+    trade = await _trade(uow, paid.trade_no)
+    if trade is None:
+        return _Judged("rejected:unknown_trade")
+    payment_id = trade.payment_id  # kept: a lost claim rolls back and expires what was loaded
+    if paid.channel != trade.channel:
+        return _Judged("rejected:wrong_channel", payment_id)
+    if paid.amount_fen != trade.amount_fen:
+        return _Judged("rejected:amount_mismatch", payment_id)
+    if trade.refund_id is not None:  # its money has been (or is being) sent back
+        return _Judged("refund", payment_id, refund=await _refund_of(uow, trade.refund_id))
+    left_open = _left_open(await get_payment(uow, payment_id), trade)  # before it is refreshed
+    if await _apply_paid(uow, trade, paid):
+        return _Judged("applied", payment_id, unused_trade=left_open)
+    current = await get_payment(uow, payment_id)
+    if current.status in ("paid", "refunded") and current.trade_no == trade.trade_no:
+        return _Judged("duplicate", payment_id)
+    refund = await _claim_trade_refund(uow, trade, _why_unusable(current, trade))
+    return _Judged("refund", payment_id, refund=refund)
+
+
+def _left_open(payment: Payment, paying: PaymentTrade) -> tuple[str, str] | None:
+    """The trade the payment has open, if another (closed) trade is about to pay it."""
+    if payment.trade_no == paying.trade_no or payment.channel is None:
+        return None
+    return payment.trade_no, payment.channel
+
+
+def _why_unusable(payment: Payment, trade: PaymentTrade) -> str:
+    """Why the payment cannot take the trade's money (it was not marked paid by it)."""
+    if payment.status in ("paid", "refunded"):
+        return "duplicate_payment"
+    if payment.status == "closed":
+        return "payment_closed"
+    if payment.amount_fen == trade.amount_fen:  # cannot be: it would have been applied
+        raise RuntimeError(f"payment {payment.id} owes what trade {trade.trade_no} paid yet stays pending")
+    return "amount_changed"
+
+
+async def _trade(uow: UnitOfWork, trade_no: str) -> PaymentTrade | None:
+    return await uow.session.scalar(
+        select(PaymentTrade)
+        .where(PaymentTrade.trade_no == trade_no)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _refund_of(uow: UnitOfWork, refund_id: str) -> PaymentRefund:
+    return (
+        await uow.session.scalars(
+            select(PaymentRefund)
+            .where(PaymentRefund.id == refund_id)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+
+
+async def _claim_trade_refund(uow: UnitOfWork, trade: PaymentTrade, why: str) -> PaymentRefund:
+    """The refund of the whole trade, claimed on the trade row: the first claim stands, and
+    a repeated notification or a simultaneous query finds it instead of refunding again."""
+    now = uow.now()
+    refund = PaymentRefund(
+        payment_id=trade.payment_id,
+        trade_no=trade.trade_no,
+        refund_no=_number("R", now),
+        amount_fen=trade.amount_fen,
+        reason=TRADE_REFUND_REASONS[why],
+        status="pending",
+        created_at=now,
+    )
+    uow.session.add(refund)
+    await uow.session.flush()
+    claimed = await uow.session.execute(
+        update(PaymentTrade)
+        .where(PaymentTrade.trade_no == trade.trade_no, PaymentTrade.refund_id.is_(None))
+        .values(refund_id=refund.id)
+    )
+    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+        log.error(
+            "payments.duplicate_trade_paid",
+            payment_id=trade.payment_id,
+            trade_no=trade.trade_no,
+            amount_fen=trade.amount_fen,
+            why=why,
+            refund_no=refund.refund_no,
+        )
+        return refund
+    trade_no = trade.trade_no
+    await uow.rollback()  # another delivery claimed it first: send back that one
+    winner = await _trade(uow, trade_no)
+    assert winner is not None and winner.refund_id is not None
+    return await _refund_of(uow, winner.refund_id)
+
+
+async def _send_back(ctx: AppContext, channel: str, refund: PaymentRefund) -> str:
+    """Refund the trade through its own channel. Asking again sends the same refund number,
+    which a gateway refunds at most once."""
+    if refund.status != "pending":
+        return "duplicate" if refund.status == "succeeded" else "refund_failed"
+    provider = provider_for(ctx, channel)
+    try:
+        outcome = await provider.refund(refund.trade_no, refund.refund_no, refund.amount_fen, refund.reason)
+    except GatewayUnavailable as exc:
+        log.warning("payments.trade_refund_pending", refund_no=refund.refund_no, error=str(exc))
+        return "refund_pending"
+    await _settle_trade_refund(ctx, refund, outcome)
+    if outcome.status != "succeeded":
+        log.error("payments.trade_refund_refused", refund_no=refund.refund_no, reason=outcome.reason)
+        return "refund_failed"
+    log.warning(
+        "payments.duplicate_trade_refunded",
+        payment_id=refund.payment_id,
+        trade_no=refund.trade_no,
+        refund_no=refund.refund_no,
+        amount_fen=refund.amount_fen,
+    )
+    why = next((code for code, text in TRADE_REFUND_REASONS.items() if text == refund.reason), "other")
+    return f"refunded:{why}"
+
+
+async def _settle_trade_refund(ctx: AppContext, refund: PaymentRefund, outcome: RefundOutcome) -> None:
+    """Record the gateway's answer; the payment's own amounts are not touched."""
+    async with ctx.database.uow() as uow:
+        now = uow.now()
+        await uow.session.execute(
+            update(PaymentRefund)
+            .where(PaymentRefund.id == refund.id, PaymentRefund.status == "pending")
+            .values(status=outcome.status, completed_at=now)
+        )
+        await uow.session.execute(
+            update(PaymentTrade)
+            .where(PaymentTrade.refund_id == refund.id, PaymentTrade.resolved_at.is_(None))
+            .values(resolved_at=now)
+        )
+        await uow.commit()
 
 
 def _notification_row(
@@ -590,14 +888,14 @@ def _notification_row(
     body: bytes,
     notice: GatewayNotice | None,
     outcome: str,
-    payment: Payment | None = None,
+    payment_id: str | None = None,
 ) -> PaymentNotification:
     """A notification as received; ``notice`` is None when it failed verification."""
     text = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")[:MAX_STORED_BODY]
     return PaymentNotification(
         channel=channel,
         trade_no=notice.trade_no if notice else None,
-        payment_id=payment.id if payment else None,
+        payment_id=payment_id,
         verified=notice is not None,
         outcome=outcome,
         body=text,
@@ -660,6 +958,7 @@ async def _reserve_refund(
             raise AppError("refund_exceeds_payment", refundable=refundable)
         refund = PaymentRefund(
             payment_id=payment_id,
+            trade_no=payment.trade_no,
             refund_no=_number("R", now),
             amount_fen=amount_fen,
             reason=reason[:200],

@@ -116,4 +116,9 @@ class PaymentProvider(ABC):
 
     @abstractmethod
     async def refund(self, trade_no: str, refund_no: str, amount_fen: int, reason: str) -> RefundOutcome:
-        """Send money back through the channel (退款)."""
+        """Send money back through the channel (退款).
+
+        Asking again with the same ``refund_no`` must not refund twice (gateways key refunds
+        on it: Alipay's out_request_no, WeChat Pay's out_refund_no): a refund whose answer
+        was lost is sent again with its number.
+        """
