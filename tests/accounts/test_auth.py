@@ -86,7 +86,10 @@ async def test_login_by_email_and_wrong_answers_look_alike(client: httpx.AsyncCl
         f"{API}/auth/login", json={"login": "nobody@example.com", "password": "nope-123"}
     )
     assert wrong_password.status_code == unknown.status_code == 401
-    strip = lambda r: {k: v for k, v in r.json().items() if k not in ("request_id",)}  # noqa: E731
+
+    def strip(response: httpx.Response) -> dict[str, object]:
+        return {k: v for k, v in response.json().items() if k != "request_id"}
+
     assert strip(wrong_password) == strip(unknown)
 
 

@@ -28,8 +28,11 @@ def registry() -> EventRegistry:
     return EventRegistry()
 
 
-def _dispatcher(ctx: AppContext, registry: EventRegistry, **options: float) -> OutboxDispatcher:
-    return OutboxDispatcher(ctx, InProcessTransport(registry), **options)  # type: ignore[arg-type]
+def _dispatcher(
+    ctx: AppContext, registry: EventRegistry, *, poll_seconds: float = 1.0, batch_size: int = 100
+) -> OutboxDispatcher:
+    transport = InProcessTransport(registry)
+    return OutboxDispatcher(ctx, transport, poll_seconds=poll_seconds, batch_size=batch_size)
 
 
 async def _publish(ctx: AppContext, event: Event, *, commit: bool) -> None:

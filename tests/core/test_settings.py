@@ -7,7 +7,7 @@ from jishi.settings import InsecureConfigurationError, Settings
 
 
 def test_embedded_defaults_live_under_var(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path / "var", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(var_dir=tmp_path / "var", _env_file=None)
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'var' / 'jishi.db'}"
     assert settings.redis_url is None
 
