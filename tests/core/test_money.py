@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jishi.core.money import allocate, format_yuan
+from jishi.core.money import allocate, format_yuan, share_of_units
 
 
 @given(
@@ -29,3 +29,22 @@ def test_format_yuan() -> None:
     assert format_yuan(12345) == "¥123.45"
     assert format_yuan(5) == "¥0.05"
     assert format_yuan(-250) == "-¥2.50"
+
+
+@given(
+    total=st.integers(min_value=0, max_value=10**9),
+    steps=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=20),
+)
+def test_unit_shares_add_up_to_the_whole(total: int, steps: list[int]) -> None:
+    """However a line's units are taken (refunded) in turn, the shares add up to every fen."""
+    quantity = sum(steps)
+    shares, already = [], 0
+    for units in steps:
+        shares.append(share_of_units(total, quantity, already=already, units=units))
+        already += units
+    assert sum(shares) == total
+    assert all(share >= 0 for share in shares)
+    # Each share is within a fen of its exact proportion.
+    assert all(
+        abs(share * quantity - total * units) < quantity for share, units in zip(shares, steps, strict=True)
+    )
