@@ -11,7 +11,14 @@ from sqlalchemy import select
 
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
-from jishi.core.events import Event, EventRegistry, InProcessTransport, OutboxDispatcher, OutboxMessage
+from jishi.core.events import (
+    OUTBOX,
+    Event,
+    EventRegistry,
+    InProcessTransport,
+    OutboxDispatcher,
+    OutboxMessage,
+)
 
 
 class Numbered(Event):
@@ -70,7 +77,7 @@ async def test_a_malformed_message_is_not_delivered(app_ctx: AppContext, registr
     async with app_ctx.database.uow() as uow:
         now = uow.now()
         uow.stage(
-            OutboxMessage,
+            OUTBOX,
             [{"topic": Numbered.topic, "payload": {"m": 1}, "created_at": now, "available_at": now}],
         )
         await uow.commit()

@@ -319,3 +319,29 @@ async def _stock_total(ctx: AppContext, product_id: str) -> int:
         product = await uow.session.get(Product, product_id)
         assert product is not None
         return product.stock_total
+
+
+async def test_a_broken_constraint_is_not_mistaken_for_a_lost_race(
+    market: Market, app_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the Idempotency-Key's own conflict means a twin won; any other integrity error
+    (here two orders drawing the same order number) is a fault: 500 with a request id, not
+    503 "busy", and nothing of the failed checkout stays."""
+    from jishi.orders import checkout
+
+    transport = httpx.ASGITransport(app=app_ctx.app, raise_app_exceptions=False)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        monkeypatch.setattr(checkout, "_order_no", lambda now_text: now_text + "00000000")
+        buyer, address = await new_buyer(client, app_ctx)
+        body = {"address_id": address, "items": [{"sku_id": market.a.sku_ids[0], "quantity": 1}]}
+        first = await client.post(f"{API}/orders", headers=buyer.headers, json=body)
+        assert first.status_code == 201, first.text
+
+        clash = await client.post(
+            f"{API}/orders", headers={**buyer.headers, "Idempotency-Key": "k-9"}, json=body
+        )
+
+    assert clash.status_code == 500, clash.text
+    assert clash.json()["code"] == "internal_error" and clash.json()["request_id"]
+    assert await _order_count(app_ctx) == 1
+    assert (await _sku(app_ctx, market.a.sku_ids[0])).reserved == 1

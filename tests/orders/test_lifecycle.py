@@ -131,6 +131,12 @@ async def test_unpaid_orders_are_cancelled_after_the_timeout(
     for placed_order in placed["orders"]:
         detail = await _order(client, buyer, placed_order["id"])
         assert detail["status"] == "cancelled" and detail["timeline"][-1]["actor"] == "system"
+        assert detail["cancel_reason"] == detail["timeline"][-1]["reason"] == "超时未付款，系统自动取消"
+        # The system's reason is a code, shown in the reader's language.
+        english = await client.get(
+            f"{API}/orders/{placed_order['id']}", headers={**buyer.headers, "Accept-Language": "en"}
+        )
+        assert english.json()["cancel_reason"] == "Not paid in time; cancelled automatically"
     assert await _stock(app_ctx, market.a.sku_ids[0]) == (10, 0)
     unpaid = await client.get(f"{API}/orders", headers=buyer.headers, params={"status": "pending_payment"})
     assert unpaid.json()["items"] == []  # gone from the 待付款 tab

@@ -14,7 +14,7 @@ from jishi.accounts import events
 from jishi.accounts.models import Address, AuthSession, User, UserRole
 from jishi.accounts.passwords import check_password_policy
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, rowcount
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.ids import new_id
 from jishi.core.security import (
@@ -281,7 +281,7 @@ async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> Issue
             last_used_at=now,
         )
     )
-    if rotated.rowcount != 1:  # type: ignore[attr-defined]  # a concurrent refresh won
+    if rowcount(rotated) != 1:  # a concurrent refresh won
         raise AppError("invalid_token")
     await uow.commit()
     roles = await platform_roles(uow, user.id)
@@ -327,7 +327,7 @@ async def revoke_session(uow: UnitOfWork, user_id: str, session_id: str) -> None
         .where(AuthSession.id == session_id, AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=uow.now())
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise NotFound()
     await uow.commit()
 

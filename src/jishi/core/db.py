@@ -2,15 +2,45 @@
 
 The same models and migrations run on SQLite (embedded default) and on
 PostgreSQL (production); only the engine set-up differs.
+
+**The unit of work** (``UnitOfWork``) is one ``async with``: a session, the rows it stages,
+the events it publishes. It is entered once. Inside it, ``commit()`` ends a transaction
+and the next statement begins another; flows that must not hold a transaction while they
+call a gateway commit or roll back first and go on in the same unit of work.
+
+**Three ways to the database, chosen by what the work is:**
+
+- *The ORM session* (``uow.session``) for ordinary work on objects loaded to be changed or
+  shown: profiles, shops, categories, products' descriptive columns, carts' reads.
+- *Core statements* (``uow.execute``) for reads of a few columns and for conditional updates
+  on hot paths (signing in, SKU offers, stock counters, order and payment transitions): a
+  few hundred microseconds less per statement than the session, built once per dialect.
+- *Staged rows* (``uow.stage``) for rows to insert together at commit (checkout, the stock
+  ledger, the outbox): one statement for several tables on PostgreSQL.
+
+**Each table is written in one of the two styles**, ORM objects or explicit statements
+(Core and staged rows), never both, so nothing the session holds is overwritten behind its
+back; the table of who owns and writes what is in docs/architecture.md ("Who owns each
+table"). Rows written by statements are read back through statements, or through the
+session with ``populate_existing``.
+
+**Order of writes:** before every ``execute`` and at ``commit``, pending ORM changes are
+flushed first, then staged rows are written, parents first by foreign key. So a staged row
+may refer to a row of the session, never the reverse.
+
+Staged rows are typed: each staged table has a ``Staging[RowType]`` beside its model, whose
+``RowType`` is a ``TypedDict`` of its columns, so a misspelt or missing column fails type
+checking, not the commit.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     DateTime,
@@ -28,7 +58,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -178,10 +208,14 @@ class UnitOfWork:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.clock = database.clock
-        self._staged: dict[Table, list[dict[str, Any]]] = {}
+        self._staged: dict[Table, list[Mapping[str, Any]]] = {}
         self._published = False
+        self._entered = False
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._entered:
+            raise RuntimeError("a unit of work is used once: make a new one")
+        self._entered = True
         self.session = self.database.sessionmaker()
         return self
 
@@ -204,23 +238,28 @@ class UnitOfWork:
 
         For statements that load no ORM objects this costs a few hundred microseconds
         less than ``session.execute``, which is why the hot paths (sign-in, carts,
-        checkout) use it. Staged rows and pending ORM changes are written first, so it
-        sees them."""
+        checkout) use it. Pending ORM changes and staged rows are written first (in that
+        order), so it sees them."""
+        connection = await self._write_pending()
+        return await connection.execute(statement, params)
+
+    def stage(self, target: Staging[RowT], rows: Sequence[RowT]) -> None:
+        """Queue rows to insert (not ORM objects: nothing joins the session). Column defaults
+        apply. They are written all together (see ``core.bulk``) before the next
+        ``execute`` or at commit; ORM queries through ``session`` do not see them before."""
+        if rows:
+            self._staged.setdefault(target.table, []).extend(rows)
+
+    async def _write_pending(self) -> AsyncConnection:
+        """The order of writes, the same before a statement and at commit: the session's
+        changes, then the staged rows, parents first."""
         session = self.session
         if session.new or session.dirty or session.deleted:
             await session.flush()
         connection = await session.connection()
         if self._staged:
             await self._write_staged(connection)
-        return await connection.execute(statement, params)
-
-    def stage(self, model: Table | type[Base], rows: Sequence[dict[str, Any]]) -> None:
-        """Queue rows to insert (not ORM objects: nothing joins the session). Column defaults
-        apply. They are written all together (see ``core.bulk``) before the next
-        ``execute`` or at commit; ORM queries through ``session`` do not see them before."""
-        if rows:
-            table = model if isinstance(model, Table) else table_of(model)
-            self._staged.setdefault(table, []).extend(rows)
+        return connection
 
     async def _write_staged(self, connection: AsyncConnection) -> None:
         staged, self._staged = self._staged, {}
@@ -232,16 +271,18 @@ class UnitOfWork:
     def publish(self, event: Event) -> None:
         """Record an event in the outbox; it is written with the transaction's other staged
         rows and leaves only if the transaction commits."""
-        from jishi.core.events import OutboxMessage
+        from jishi.core.events import OUTBOX
 
         now = self.clock.now()
-        row = {"topic": event.topic, "payload": event.payload(), "created_at": now, "available_at": now}
-        self.stage(OutboxMessage, [row])
+        self.stage(
+            OUTBOX,
+            [{"topic": event.topic, "payload": event.payload(), "created_at": now, "available_at": now}],
+        )
         self._published = True
 
     async def commit(self) -> None:
         if self._staged:
-            await self._write_staged(await self.session.connection())
+            await self._write_pending()
         await self.session.commit()
         if self._published:
             self._published = False
@@ -257,6 +298,22 @@ class UnitOfWork:
         return self.clock.now()
 
 
+RowT = TypeVar("RowT", bound=Mapping[str, object])
+RowT_co = TypeVar("RowT_co", bound=Mapping[str, object], covariant=True)
+
+
+@dataclass(frozen=True)
+class Staging(Generic[RowT_co]):
+    """A table rows are staged into (``UnitOfWork.stage``), typed by its rows' ``TypedDict``."""
+
+    table: Table
+
+
+def staging(model: type[Base], row_type: type[RowT]) -> Staging[RowT]:
+    """``Staging`` of a model's table for rows of ``row_type`` (which only types them)."""
+    return Staging(table_of(model))
+
+
 _TABLE_RANKS: dict[str, int] = {}
 
 
@@ -266,6 +323,14 @@ def _table_rank(table: Table) -> int:
     if table.name not in _TABLE_RANKS:
         _TABLE_RANKS.update({t.name: n for n, t in enumerate(Base.metadata.sorted_tables)})
     return _TABLE_RANKS[table.name]
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an ``UPDATE`` or ``DELETE`` matched. ``session.execute`` is typed as
+    returning a plain ``Result``, but for those statements it is a ``CursorResult``."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("rowcount of a statement that returns rows")
+    return int(result.rowcount)
 
 
 def table_of(model: type[Base]) -> Table:

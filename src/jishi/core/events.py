@@ -25,14 +25,14 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypedDict, TypeVar
 
 import structlog
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jishi.core.db import Base, Database, id_column
+from jishi.core.db import Base, Database, id_column, staging
 
 if TYPE_CHECKING:
     from jishi.core.context import AppContext
@@ -126,6 +126,16 @@ class EventRegistry:
 
 
 EVENTS = EventRegistry()
+
+
+class OutboxRow(TypedDict):
+    topic: str
+    payload: dict[str, Any]
+    created_at: datetime
+    available_at: datetime
+
+
+OUTBOX = staging(OutboxMessage, OutboxRow)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Index, Integer, String, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jishi.core.db import Base, Database, UnitOfWork, id_column
@@ -29,15 +30,14 @@ if TYPE_CHECKING:
     from jishi.core.context import AppContext
 
 MAX_KEY_LENGTH = 100
+KEY_INDEX = "uq_idempotency_records_owner_scope_key"
 KEY_LIFETIME = timedelta(hours=24)
 PURGE_BATCH = 1000
 
 
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_records"
-    __table_args__ = (
-        Index("uq_idempotency_records_owner_scope_key", "owner_id", "scope", "key", unique=True),
-    )
+    __table_args__ = (Index(KEY_INDEX, "owner_id", "scope", "key", unique=True),)
 
     id: Mapped[str] = id_column()
     owner_id: Mapped[str] = mapped_column(String(ID_LENGTH))
@@ -47,6 +47,14 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[Any] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def is_key_conflict(error: IntegrityError) -> bool:
+    """Whether ``error`` is another request having claimed the same key first (the unique
+    index on owner, scope and key), as opposed to any other broken constraint."""
+    message = str(error.orig)
+    # PostgreSQL names the index; SQLite names the table and columns.
+    return KEY_INDEX in message or "idempotency_records.owner_id, idempotency_records.scope" in message
 
 
 def request_fingerprint(body: Any) -> str:

@@ -9,11 +9,12 @@ ledger of every movement (库存流水).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jishi.core.db import Base, id_column
+from jishi.core.db import Base, id_column, staging
 from jishi.core.ids import ID_LENGTH
 
 RESERVATION_STATUSES = ("held", "deducted", "released")
@@ -59,3 +60,32 @@ class StockMovement(Base):
     actor_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+
+
+class StockReservationRow(TypedDict):
+    order_id: str
+    sku_id: str
+    quantity: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class StockMovementRow(TypedDict):
+    """A line of the stock ledger (库存流水) as staged."""
+
+    sku_id: str
+    shop_id: str
+    kind: str
+    on_hand_delta: int
+    reserved_delta: int
+    on_hand_after: int
+    reserved_after: int
+    order_id: str | None
+    actor_id: str | None
+    reason: str
+    created_at: datetime
+
+
+RESERVATION_ROWS = staging(StockReservation, StockReservationRow)
+MOVEMENT_ROWS = staging(StockMovement, StockMovementRow)

@@ -29,7 +29,13 @@ from jishi.core.errors import AppError
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.inventory.counters import PRODUCT_COUNTERS, SKU_COUNTERS
 from jishi.inventory.events import AvailabilityChanged
-from jishi.inventory.models import StockMovement, StockReservation
+from jishi.inventory.models import (
+    MOVEMENT_ROWS,
+    RESERVATION_ROWS,
+    StockMovement,
+    StockMovementRow,
+    StockReservation,
+)
 
 _SKUS = SKU_COUNTERS.c
 _PRODUCTS = PRODUCT_COUNTERS.c
@@ -113,7 +119,7 @@ async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id
         await _apply_to_products(uow, [movement for _, movement in moved])
     now = uow.now()
     uow.stage(
-        StockReservation,
+        RESERVATION_ROWS,
         [
             {
                 "order_id": order_id,
@@ -127,7 +133,7 @@ async def reserve(uow: UnitOfWork, requests: Iterable[StockRequest], *, actor_id
         ],
     )
     uow.stage(
-        StockMovement,
+        MOVEMENT_ROWS,
         [_movement_row(m, "reserve", order_id, actor_id, "", now) for order_id, m in moved],
     )
 
@@ -282,12 +288,12 @@ def _record(
     reason: str,
 ) -> None:
     now = uow.now()
-    uow.stage(StockMovement, [_movement_row(m, kind, order_id, actor_id, reason, now) for m in moved])
+    uow.stage(MOVEMENT_ROWS, [_movement_row(m, kind, order_id, actor_id, reason, now) for m in moved])
 
 
 def _movement_row(
     m: _Moved, kind: str, order_id: str | None, actor_id: str | None, reason: str, now: datetime
-) -> dict[str, Any]:
+) -> StockMovementRow:
     """A line of the stock ledger (库存流水)."""
     return {
         "sku_id": m.sku_id,

@@ -13,7 +13,7 @@ from jishi.core.db import UnitOfWork
 from jishi.core.http import Ctx, Locale, Uow
 from jishi.core.idempotency import MAX_KEY_LENGTH
 from jishi.core.pagination import CursorParam, Limit, Page
-from jishi.orders import checkout, schemas, service
+from jishi.orders import checkout, reasons, schemas, service
 from jishi.orders.carriers import CARRIERS
 from jishi.orders.models import Order
 from jishi.shops import service as shops
@@ -71,9 +71,11 @@ async def my_order_counts(principal: CurrentUser, uow: Uow) -> schemas.StatusCou
 
 
 @router.get("/orders/{order_id}", response_model=schemas.OrderOut)
-async def my_order(order_id: str, principal: CurrentUser, uow: Uow, ctx: Ctx) -> schemas.OrderOut:
+async def my_order(
+    order_id: str, principal: CurrentUser, uow: Uow, ctx: Ctx, locale: Locale
+) -> schemas.OrderOut:
     order = await service.buyer_order(uow, principal.user_id, order_id)
-    return await _order_out(uow, ctx, order)
+    return await _order_out(uow, ctx, order, locale)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=schemas.OrderStatusOut)
@@ -120,9 +122,11 @@ async def shop_order_counts(access: ShopMemberAccess, uow: Uow) -> schemas.Statu
 
 
 @router.get("/shops/{shop_id}/orders/{order_id}", response_model=schemas.OrderOut)
-async def shop_order(order_id: str, access: ShopMemberAccess, uow: Uow, ctx: Ctx) -> schemas.OrderOut:
+async def shop_order(
+    order_id: str, access: ShopMemberAccess, uow: Uow, ctx: Ctx, locale: Locale
+) -> schemas.OrderOut:
     order = await service.shop_order(uow, access.shop.id, order_id)
-    return await _order_out(uow, ctx, order)
+    return await _order_out(uow, ctx, order, locale)
 
 
 @router.post("/shops/{shop_id}/orders/{order_id}/ship", response_model=schemas.OrderStatusOut)
@@ -182,7 +186,7 @@ def _summary_fields(order: Order, shop_name: str) -> dict[str, object]:
     }
 
 
-async def _order_out(uow: UnitOfWork, ctx: AppContext, order: Order) -> schemas.OrderOut:
+async def _order_out(uow: UnitOfWork, ctx: AppContext, order: Order, locale: str) -> schemas.OrderOut:
     lines = [
         schemas.OrderLineOut.model_validate(line)
         for line in (await service.lines_of(uow, [order.id]))[order.id]
@@ -212,7 +216,7 @@ async def _order_out(uow: UnitOfWork, ctx: AppContext, order: Order) -> schemas.
         carrier_code=order.carrier_code,
         carrier_name=carrier.name if carrier else None,
         tracking_no=order.tracking_no,
-        cancel_reason=order.cancel_reason,
+        cancel_reason=reasons.shown(order.cancel_reason_code, order.cancel_reason, locale) or None,
         auto_complete_at=order.auto_complete_at,
         paid_at=order.paid_at,
         shipped_at=order.shipped_at,
@@ -225,7 +229,7 @@ async def _order_out(uow: UnitOfWork, ctx: AppContext, order: Order) -> schemas.
                 from_status=e.from_status,
                 to_status=e.to_status,
                 actor=e.actor_kind,
-                reason=e.reason,
+                reason=reasons.shown(e.reason_code, e.reason, locale),
             )
             for e in await service.timeline_of(uow, order.id)
         ],

@@ -30,7 +30,14 @@ from jishi.core.ids import new_id
 from jishi.inventory import service as inventory
 from jishi.orders import schemas
 from jishi.orders.events import OrderCreated
-from jishi.orders.models import Order, OrderEvent, OrderLine
+from jishi.orders.models import (
+    ORDER_EVENT_ROWS,
+    ORDER_LINE_ROWS,
+    ORDER_ROWS,
+    OrderEventRow,
+    OrderLineRow,
+    OrderRow,
+)
 from jishi.payments import service as payments
 from jishi.pricing import Breakdown, LineBreakdown, ShopBreakdown
 from jishi.pricing.contributors import CONTRIBUTORS, PlacedCheckout, PlacedLine
@@ -40,7 +47,6 @@ log = structlog.get_logger(__name__)
 IDEMPOTENCY_SCOPE = "orders.submit"
 SUBMIT_ATTEMPTS = 4
 T = TypeVar("T")
-Row = dict[str, Any]  # a row staged for insert
 
 
 @dataclass(frozen=True)
@@ -181,9 +187,9 @@ async def submit(
             return stored
         try:
             return await _place(uow, ctx, buyer_id, body, idempotency_key, fingerprint)
-        except IntegrityError:
-            if idempotency_key is None:
-                raise
+        except IntegrityError as error:
+            if idempotency_key is None or not idempotency.is_key_conflict(error):
+                raise  # a broken constraint is a bug: rolled back, logged, answered 500
             await uow.rollback()
         # Lost the race for this key to a simultaneous identical request: answer as it did.
         stored = await replay()
@@ -275,7 +281,7 @@ def _stock_requests(breakdown: Breakdown, order_ids: dict[str, str]) -> list[inv
     ]
 
 
-def _answer(orders: list[Row], payment: payments.NewPayment) -> dict[str, Any]:
+def _answer(orders: list[OrderRow], payment: payments.NewPayment) -> dict[str, Any]:
     return schemas.CheckoutOut(
         orders=[
             schemas.PlacedOrderOut(
@@ -352,25 +358,25 @@ class _Placing:
         quoted: Quote,
         order_ids: dict[str, str],
         options: dict[str, schemas.ShopOptionsIn],
-    ) -> list[Row]:
+    ) -> list[OrderRow]:
         """Stage one order per shop with its lines, first timeline entry and event."""
         placed = [
             self.order(order_ids[shop.shop_id], quoted, shop, options.get(shop.shop_id))
             for shop in quoted.breakdown.shops
         ]
         orders = [order for order, _ in placed]
-        uow.stage(Order, orders)
-        uow.stage(OrderLine, [line for _, lines in placed for line in lines])
-        uow.stage(OrderEvent, [self.first_event(order["id"]) for order in orders])
+        uow.stage(ORDER_ROWS, orders)
+        uow.stage(ORDER_LINE_ROWS, [line for _, lines in placed for line in lines])
+        uow.stage(ORDER_EVENT_ROWS, [self.first_event(order["id"]) for order in orders])
         for order in orders:
             uow.publish(OrderCreated(order_id=order["id"], shop_id=order["shop_id"], buyer_id=self.buyer_id))
         return orders
 
     def order(
         self, order_id: str, quoted: Quote, shop: ShopBreakdown, options: schemas.ShopOptionsIn | None
-    ) -> tuple[Row, list[Row]]:
+    ) -> tuple[OrderRow, list[OrderLineRow]]:
         """The order of one shop and its lines."""
-        order = {
+        order: OrderRow = {
             "id": order_id,
             "order_no": _order_no(self.now.strftime("%y%m%d%H%M%S")),
             "checkout_id": self.checkout_id,
@@ -396,7 +402,7 @@ class _Placing:
         }
         return order, [_line_row(order_id, n, line, quoted) for n, line in enumerate(shop.lines)]
 
-    def first_event(self, order_id: str) -> Row:
+    def first_event(self, order_id: str) -> OrderEventRow:
         return {
             "order_id": order_id,
             "from_status": None,
@@ -404,11 +410,12 @@ class _Placing:
             "actor_kind": "buyer",
             "actor_id": self.buyer_id,
             "reason": "",
+            "reason_code": None,
             "created_at": self.now,
         }
 
 
-def _line_row(order_id: str, position: int, line: LineBreakdown, quoted: Quote) -> Row:
+def _line_row(order_id: str, position: int, line: LineBreakdown, quoted: Quote) -> OrderLineRow:
     offer = quoted.line(line.line_id).offer
     assert offer is not None
     return {

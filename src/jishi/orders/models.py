@@ -9,12 +9,12 @@ book never change a placed order.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jishi.core.db import Base, id_column
+from jishi.core.db import Base, id_column, staging
 from jishi.core.ids import ID_LENGTH
 
 ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
@@ -53,7 +53,9 @@ class Order(Base):
     buyer_note: Mapped[str] = mapped_column(String(200), default="")
     carrier_code: Mapped[str | None] = mapped_column(String(16))
     tracking_no: Mapped[str | None] = mapped_column(String(40))
+    # The buyer's words, or a system reason's code (``orders.reasons``), shown in the reader's language.
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason_code: Mapped[str | None] = mapped_column(String(32))
     pay_deadline_at: Mapped[datetime | None]
     auto_complete_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
@@ -100,5 +102,68 @@ class OrderEvent(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     actor_kind: Mapped[str] = mapped_column(String(16))  # buyer | merchant | system | payment
     actor_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
-    reason: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")  # a person's words
+    reason_code: Mapped[str | None] = mapped_column(String(32))  # or the system's (``orders.reasons``)
     created_at: Mapped[datetime]
+
+
+class OrderRow(TypedDict):
+    """An order as checkout stages it (``ORDER_ROWS``)."""
+
+    id: str
+    order_no: str
+    checkout_id: str
+    payment_id: str
+    buyer_id: str
+    shop_id: str
+    status: str
+    item_subtotal_fen: int
+    discount_fen: int
+    shipping_fen: int
+    total_fen: int
+    discounts: list[dict[str, Any]]
+    item_count: int
+    ship_province: str
+    ship_city: str
+    ship_district: str
+    ship_contact_ciphertext: str
+    delivery_method: str
+    buyer_note: str
+    pay_deadline_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderLineRow(TypedDict):
+    order_id: str
+    position: int
+    sku_id: str
+    product_id: str
+    title: str
+    specs: dict[str, str]
+    image_url: str | None
+    unit_price_fen: int
+    quantity: int
+    subtotal_fen: int
+    discount_fen: int
+    shipping_fen: int
+    payable_fen: int
+    discounts: list[dict[str, Any]]
+
+
+class OrderEventRow(TypedDict):
+    """A timeline entry (订单动态); ``reason`` is a code or a person's words (see ``orders.reasons``)."""
+
+    order_id: str
+    from_status: str | None
+    to_status: str
+    actor_kind: str
+    actor_id: str | None
+    reason: str
+    reason_code: str | None
+    created_at: datetime
+
+
+ORDER_ROWS = staging(Order, OrderRow)
+ORDER_LINE_ROWS = staging(OrderLine, OrderLineRow)
+ORDER_EVENT_ROWS = staging(OrderEvent, OrderEventRow)

@@ -14,17 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, rowcount, table_of
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.money import share_of_units
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.inventory import service as inventory
+from jishi.orders import reasons
 from jishi.orders.carriers import CARRIER_CODES
 from jishi.orders.events import MOVED_TO
-from jishi.orders.models import ORDER_STATUSES, Order, OrderEvent, OrderLine
+from jishi.orders.models import ORDER_EVENT_ROWS, ORDER_STATUSES, Order, OrderEvent, OrderEventRow, OrderLine
+from jishi.orders.reasons import Reason
 from jishi.payments import service as payments
 from jishi.payments.events import PaymentPaid
 from jishi.pricing.contributors import (
@@ -69,39 +72,43 @@ async def _move(
     *,
     actor_kind: str,
     actor_id: str | None,
-    reason: str = "",
+    reason: Reason = reasons.NONE,
     **values: Any,
 ) -> bool:
-    """Move ``order`` from the status it was read in to ``to``; False if someone moved it first."""
+    """Move ``order`` from the status it was read in to ``to``; False if someone moved it first.
+
+    Orders and their timeline are written by statements only (checkout stages them), so the
+    loaded ``order`` is brought in step without the session writing it again."""
     now = uow.now()
-    result = await uow.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == order.status)
+    result = await uow.execute(
+        _ORDERS.update()
+        .where(_ORDERS.c.id == order.id, _ORDERS.c.status == order.status)
         .values(status=to, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         return False
-    uow.session.add(
-        OrderEvent(
-            order_id=order.id,
-            from_status=order.status,
-            to_status=to,
-            actor_kind=actor_kind,
-            actor_id=actor_id,
-            reason=reason,
-            created_at=now,
-        )
-    )
+    event: OrderEventRow = {
+        "order_id": order.id,
+        "from_status": order.status,
+        "to_status": to,
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+        "reason": reason.text,
+        "reason_code": reason.code,
+        "created_at": now,
+    }
+    uow.stage(ORDER_EVENT_ROWS, [event])
     uow.publish(
         MOVED_TO[to](
             order_id=order.id, shop_id=order.shop_id, buyer_id=order.buyer_id, from_status=order.status
         )
     )
-    order.status = to
-    for name, value in values.items():
-        setattr(order, name, value)
+    for name, value in {"status": to, "updated_at": now, **values}.items():
+        set_committed_value(order, name, value)
     return True
+
+
+_ORDERS = table_of(Order)
 
 
 # ---- paying ------------------------------------------------------------------------------------
@@ -130,7 +137,7 @@ async def cancel(uow: UnitOfWork, ctx: AppContext, buyer_id: str, order_id: str,
     if order.status != "pending_payment":
         raise _conflict(order, "cancel")
     cancelled = await _cancel_unpaid(
-        uow, ctx, order, actor_kind="buyer", actor_id=buyer_id, reason=reason or "买家取消"
+        uow, ctx, order, actor_kind="buyer", actor_id=buyer_id, reason=Reason("buyer_cancelled", reason)
     )
     if not cancelled:
         raise _conflict(await _buyer_order(uow, buyer_id, order_id), "cancel")
@@ -138,7 +145,7 @@ async def cancel(uow: UnitOfWork, ctx: AppContext, buyer_id: str, order_id: str,
 
 
 async def _cancel_unpaid(
-    uow: UnitOfWork, ctx: AppContext, order: Order, *, actor_kind: str, actor_id: str | None, reason: str
+    uow: UnitOfWork, ctx: AppContext, order: Order, *, actor_kind: str, actor_id: str | None, reason: Reason
 ) -> bool:
     """Cancel an unpaid order: close its gateway trade first (so it can no longer be paid),
     then, in one transaction, cancel, release the stock and take its share off the payment."""
@@ -157,13 +164,14 @@ async def _cancel_unpaid(
         actor_kind=actor_kind,
         actor_id=actor_id,
         reason=reason,
-        cancel_reason=reason,
+        cancel_reason=reason.text or None,
+        cancel_reason_code=reason.code,
         cancelled_at=uow.now(),
         pay_deadline_at=None,
     ):
         await uow.rollback()
         return False
-    await inventory.release(uow, order.id, actor_id=actor_id, reason=reason)
+    await inventory.release(uow, order.id, actor_id=actor_id, reason=reason.shown("zh-CN"))
     if CONTRIBUTORS.hold_anything:
         placed = await _placed_lines(uow, order.id)
         await CONTRIBUTORS.release(uow, ctx, CancelledOrder(order.id, order.buyer_id, placed))
@@ -194,7 +202,7 @@ async def cancel_overdue(ctx: AppContext, *, batch: int = 100) -> int:
             if order is None or order.status != "pending_payment":
                 continue  # paid or cancelled since the list was read: leave its payment alone
             if await _cancel_unpaid(
-                uow, ctx, order, actor_kind="system", actor_id=None, reason="超时未付款，系统自动取消"
+                uow, ctx, order, actor_kind="system", actor_id=None, reason=Reason("payment_timeout")
             ):
                 cancelled += 1
     return cancelled
@@ -346,7 +354,7 @@ async def complete_overdue(ctx: AppContext, *, batch: int = 100) -> int:
                 "completed",
                 actor_kind="system",
                 actor_id=None,
-                reason="超时自动确认收货",
+                reason=Reason("auto_completed"),
                 completed_at=now,
                 auto_complete_at=None,
             ):

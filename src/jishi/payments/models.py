@@ -11,11 +11,12 @@ reconciliation and support.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jishi.core.db import Base, id_column
+from jishi.core.db import Base, id_column, staging
 from jishi.core.ids import ID_LENGTH
 
 PAYMENT_STATUSES = ("pending", "paid", "closed", "refunded")
@@ -143,3 +144,22 @@ class SandboxRefund(Base):
     )
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
+
+
+class PaymentRow(TypedDict):
+    """A checkout's payment as staged with its orders (``PAYMENT_ROWS``)."""
+
+    id: str
+    buyer_id: str
+    amount_fen: int
+    subject: str
+    status: str
+    channel: str | None
+    trade_no: str
+    refunded_fen: int
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+PAYMENT_ROWS = staging(Payment, PaymentRow)

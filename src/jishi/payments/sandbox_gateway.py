@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork
+from jishi.core.db import UnitOfWork, rowcount
 from jishi.core.http import Ctx
 from jishi.core.ids import new_id
 from jishi.payments.models import SandboxRefund, SandboxTrade
@@ -296,7 +296,7 @@ async def _make_refund(uow: UnitOfWork, trade: SandboxTrade, request: _Refund, n
         )
         .values(refunded_fen=SandboxTrade.refunded_fen + request.amount_fen)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise Refused(409, "refund_exceeds_trade", "the refunds would exceed the amount paid")
     await uow.commit()
 
@@ -391,7 +391,7 @@ async def confirm_trade(ctx: AppContext, trade_no: str) -> tuple[SandboxTrade | 
         )
         await uow.commit()
         trade = await uow.session.get(SandboxTrade, trade_no)
-    return trade, result.rowcount == 1  # type: ignore[attr-defined]
+    return trade, rowcount(result) == 1
 
 
 # ---- asynchronous notifications (异步通知) ------------------------------------------------------
@@ -451,7 +451,7 @@ async def _claim_notification(ctx: AppContext, trade_no: str) -> SandboxTrade | 
             )
             .values(next_notify_at=now + NOTIFY_LEASE)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(result) != 1:
             return None
         trade = await uow.session.get(SandboxTrade, trade_no)
         await uow.commit()

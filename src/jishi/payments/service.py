@@ -32,14 +32,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork, table_of, upsert
+from jishi.core.db import UnitOfWork, rowcount, table_of, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.idempotency import claim, find_replay, store
 from jishi.core.ids import new_id
 from jishi.core.money import format_yuan
 from jishi.payments.errors import GatewayUnavailable, InvalidNotification, TradeAlreadyPaid, TradeClosed
 from jishi.payments.events import PaymentClosed, PaymentPaid, PaymentRefunded
-from jishi.payments.models import Payment, PaymentNotification, PaymentRefund, PaymentTrade
+from jishi.payments.models import PAYMENT_ROWS, Payment, PaymentNotification, PaymentRefund, PaymentTrade
 from jishi.payments.providers import provider_for
 from jishi.payments.providers.base import (
     GatewayNotice,
@@ -120,7 +120,7 @@ def create_payment(
     now = uow.now()
     payment = NewPayment(new_id(), _number("", now), amount_fen, "pending", expires_at)
     uow.stage(
-        Payment,
+        PAYMENT_ROWS,
         [
             {
                 "id": payment.id,
@@ -215,7 +215,7 @@ async def _apply_paid(uow: UnitOfWork, trade: PaymentTrade, paid: TradePaid) -> 
             updated_at=now,
         )
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         return False
     await _close_other_trades(uow, trade, now)
     payment = await get_payment(uow, trade.payment_id)
@@ -527,11 +527,11 @@ async def _mark_trade_open(ctx: AppContext, payment: Payment, channel: str) -> P
             )
             .values(channel=channel, updated_at=uow.now())
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if rowcount(result) == 1:
             await _keep_trade(uow, payment, channel)
         await uow.commit()
         current = await get_payment(uow, payment.id)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         _ensure_payable(current, ctx.clock.now())
         raise AppError("payment_in_progress")
     return current
@@ -592,7 +592,7 @@ async def _rotate_trade_no(ctx: AppContext, payment: Payment) -> Payment:
             )
             .values(trade_no=_number("", now), channel=None, gateway_trade_no=None, updated_at=now)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if rowcount(result) == 1:
             await uow.session.execute(
                 update(PaymentTrade)
                 .where(PaymentTrade.trade_no == payment.trade_no, PaymentTrade.closed_at.is_(None))
@@ -656,7 +656,7 @@ async def reduce_amount(uow: UnitOfWork, payment_id: str, by_fen: int, *, expect
         )
         .values(**changes, updated_at=now)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise AppError("payment_in_progress")
     if closing:
         uow.publish(PaymentClosed(payment_id=payment_id))
@@ -822,7 +822,7 @@ async def _claim_trade_refund(uow: UnitOfWork, trade: PaymentTrade, why: str) ->
         .where(PaymentTrade.trade_no == trade.trade_no, PaymentTrade.refund_id.is_(None))
         .values(refund_id=refund.id)
     )
-    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) == 1:
         log.error(
             "payments.duplicate_trade_paid",
             payment_id=trade.payment_id,
@@ -952,7 +952,7 @@ async def _reserve_refund(
             )
             .values(refunded_fen=Payment.refunded_fen + amount_fen, updated_at=now)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(result) != 1:
             current = await get_payment(uow, payment_id)
             refundable = format_yuan(current.amount_fen - current.refunded_fen)
             raise AppError("refund_exceeds_payment", refundable=refundable)

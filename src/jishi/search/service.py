@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, or_, select
 from jishi.accounts.service import Principal
 from jishi.core.cache import cached
 from jishi.core.context import AppContext
-from jishi.core.db import Database, UnitOfWork, upsert
+from jishi.core.db import Database, UnitOfWork, rowcount, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.search import text
@@ -424,7 +424,7 @@ async def update_synonym(
 
 async def delete_synonym(uow: UnitOfWork, synonym_id: str) -> None:
     result = await uow.session.execute(delete(SearchSynonym).where(SearchSynonym.id == synonym_id))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise NotFound()
     await bump_generation(uow, synonyms=True)
     await uow.commit()

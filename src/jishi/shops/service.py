@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from jishi.accounts import service as accounts
 from jishi.accounts.service import Principal
 from jishi.core.context import AppContext
-from jishi.core.db import UnitOfWork, any_of
+from jishi.core.db import UnitOfWork, any_of, rowcount
 from jishi.core.errors import AppError, FieldError, NotFound
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.shops import events
@@ -276,7 +276,7 @@ async def review(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise AppError("invalid_state", status=shop.status)
     uow.publish(events.REVIEWED[target](shop_id=shop_id, by=admin.user_id, reason=reason))
     await uow.commit()
@@ -437,7 +437,7 @@ async def revoke_invitation(uow: UnitOfWork, membership: Membership, invitation_
         )
         .values(status="revoked", responded_at=uow.now())
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise NotFound()
     await uow.commit()
 
@@ -481,7 +481,7 @@ async def respond_to_invitation(
         .where(ShopInvitation.id == invitation_id, ShopInvitation.status == "pending")
         .values(status="accepted" if accept else "declined", responded_at=now)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise AppError("invalid_state", status="responded")
     if not accept:
         await uow.commit()
