@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeGuard
 
 import jishi
 
@@ -76,3 +77,35 @@ def test_packages_do_not_depend_on_each_other_in_a_circle() -> None:
                     seen.add(nxt)
                     stack.append((nxt, [*path, nxt]))
     assert cycles == []
+
+
+STOCK_COUNTERS = {"stock", "reserved", "stock_total"}
+# The demo catalog's bulk loader writes seed rows, counters included (docs/architecture.md).
+SEED_LOADERS = {"catalog/demo.py"}
+
+
+def _counter_writes(tree: ast.AST) -> Iterator[int]:
+    """Lines that assign a stock counter: ``x.stock = …`` or ``.values(stock=…)``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for leaf in ast.walk(target):
+                    if isinstance(leaf, ast.Attribute) and leaf.attr in STOCK_COUNTERS:
+                        yield node.lineno
+        elif _is_values_call(node) and any(k.arg in STOCK_COUNTERS for k in node.keywords):
+            yield node.lineno
+
+
+def _is_values_call(node: ast.AST) -> TypeGuard[ast.Call]:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values"
+
+
+def test_only_inventory_writes_the_stock_counters() -> None:
+    offences = [
+        f"{path.relative_to(SOURCE)}:{line}"
+        for package, path in _business_modules()
+        if package != "inventory" and str(path.relative_to(SOURCE)) not in SEED_LOADERS
+        for line in _counter_writes(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offences == []
