@@ -15,7 +15,7 @@ WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconf
 # The suite runs on SQLite always, then again on PostgreSQL and Redis when these are set.
 SERVICE_URLS := $(strip $(JISHI_TEST_DATABASE_URL)$(JISHI_TEST_REDIS_URL))
 
-.PHONY: run test lint typecheck test-py test-services test-web test-e2e install web openapi clean
+.PHONY: run test test-all lint typecheck test-py test-services test-web test-e2e install web openapi clean
 
 run: $(PY_STAMP) $(WEB_BUILD)
 	$(BIN)/jishi migrate
@@ -45,7 +45,12 @@ openapi: $(PY_STAMP) $(WEB_STAMP)
 	$(BIN)/jishi openapi
 	cd web && npm run gen:api
 
-test: lint typecheck test-py test-services test-web test-e2e
+# The whole suite, and how long it took (it is meant to stay well under 15 minutes).
+test:
+	@start=$$(date +%s); $(MAKE) --no-print-directory test-all; status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s, exit $$status"; exit $$status
+
+test-all: lint typecheck test-py test-services test-web test-e2e
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check src tests
