@@ -315,7 +315,7 @@ async def create_product(
     uow.session.add_all(rows)
     await uow.session.flush()
     counts = {row.id: draft.stock for row, draft in zip(rows, skus, strict=True)}
-    await inventory.count_on_hand(uow, counts, actor_id=actor_id, reason="新建商品")
+    await inventory.count_on_hand(uow, counts, actor_id=actor_id, reason="product_created")
     rows = await _reread_stock(uow, product)
     _refresh_prices(product, rows)
     uow.publish(ProductChanged(product_id=product.id))
@@ -402,7 +402,7 @@ async def replace_skus(
         if sku.is_enabled:
             sku.is_enabled, sku.updated_at, enabling_changed = False, now, True
     await uow.session.flush()
-    await inventory.count_on_hand(uow, counts, actor_id=actor_id, reason="编辑规格")
+    await inventory.count_on_hand(uow, counts, actor_id=actor_id, reason="skus_edited")
     if enabling_changed:
         await inventory.recount_products(uow, [product.id])
     rows = await _reread_stock(uow, product)
@@ -440,7 +440,7 @@ async def update_sku(
     await uow.session.flush()
     if changes.get("stock") is not None:
         await inventory.count_on_hand(
-            uow, {sku.id: changes["stock"]}, actor_id=actor_id, reason="商家修改库存"
+            uow, {sku.id: changes["stock"]}, actor_id=actor_id, reason="merchant_count"
         )
     if sku.is_enabled != was_enabled:
         await inventory.recount_products(uow, [product.id])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jishi.core.http import Uow
+from jishi.core.http import Locale, Uow
 from jishi.core.pagination import CursorParam, Limit, Page
 from jishi.inventory import schemas, service
 from jishi.shops.deps import ShopMemberAccess
@@ -14,8 +14,19 @@ router = APIRouter(tags=["inventory"])
 
 @router.get("/shops/{shop_id}/skus/{sku_id}/stock-movements", response_model=Page[schemas.MovementOut])
 async def stock_movements(
-    sku_id: str, access: ShopMemberAccess, uow: Uow, limit: Limit = 50, cursor: CursorParam = None
+    sku_id: str,
+    access: ShopMemberAccess,
+    uow: Uow,
+    locale: Locale,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
 ) -> Page[schemas.MovementOut]:
     """The stock ledger of one SKU (库存流水), newest first: who moved what, and why."""
     rows, next_cursor = await service.movements(uow, access.shop.id, sku_id, limit=limit, cursor=cursor)
-    return Page(items=[schemas.MovementOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+    items = [
+        schemas.MovementOut.model_validate(r).model_copy(
+            update={"reason": service.reason_shown(r.reason, locale)}
+        )
+        for r in rows
+    ]
+    return Page(items=items, next_cursor=next_cursor)

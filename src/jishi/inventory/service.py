@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, func, select, update
 
@@ -40,6 +40,25 @@ from jishi.inventory.models import (
 _SKUS = SKU_COUNTERS.c
 _PRODUCTS = PRODUCT_COUNTERS.c
 _RESERVATIONS = table_of(StockReservation)
+
+
+LedgerReason = Literal["product_created", "skus_edited", "merchant_count", "order_cancelled"]
+# Why a ledger line was written: stored as its code, shown in the reader's language.
+LEDGER_REASONS: dict[str, tuple[str, str]] = {
+    "product_created": ("新建商品", "New product"),
+    "skus_edited": ("编辑规格", "SKUs edited"),
+    "merchant_count": ("商家修改库存", "Stock counted by the merchant"),
+    "order_cancelled": ("订单取消，库存退回", "Order cancelled, stock returned"),
+}
+
+
+def reason_shown(reason: str, locale: str) -> str:
+    """A ledger line's reason for a reader (lines written before reasons were codes show
+    their words as written)."""
+    if reason in LEDGER_REASONS:
+        zh, en = LEDGER_REASONS[reason]
+        return en if locale == "en" else zh
+    return reason
 
 
 @dataclass(frozen=True)
@@ -157,10 +176,10 @@ async def _reserve_alone(uow: UnitOfWork, request: StockRequest) -> _Moved:
     return _moved(request.sku_id, row, 0, request.quantity)
 
 
-async def release(uow: UnitOfWork, order_id: str, *, actor_id: str | None, reason: str) -> None:
+async def release(uow: UnitOfWork, order_id: str, *, actor_id: str | None) -> None:
     """Give back what an order holds (cancel, timeout). Releasing twice changes nothing."""
     moved = await _settle_reservations(uow, order_id, "released", on_hand_moves=False)
-    _record(uow, moved, "release", order_id=order_id, actor_id=actor_id, reason=reason)
+    _record(uow, moved, "release", order_id=order_id, actor_id=actor_id, reason="order_cancelled")
     await _apply_to_products(uow, moved)
 
 
@@ -168,7 +187,7 @@ async def deduct(uow: UnitOfWork, order_id: str, *, actor_id: str | None) -> Non
     """The goods left the warehouse (shipped): on hand and reserved both go down, so what is
     available does not change."""
     moved = await _settle_reservations(uow, order_id, "deducted", on_hand_moves=True)
-    _record(uow, moved, "deduct", order_id=order_id, actor_id=actor_id, reason="")
+    _record(uow, moved, "deduct", order_id=order_id, actor_id=actor_id, reason=None)
 
 
 _SETTLE = (
@@ -208,7 +227,7 @@ async def _claim_reservations(uow: UnitOfWork, order_id: str, new_status: str) -
 
 
 async def count_on_hand(
-    uow: UnitOfWork, counts: Mapping[str, int], *, actor_id: str | None, reason: str
+    uow: UnitOfWork, counts: Mapping[str, int], *, actor_id: str | None, reason: LedgerReason
 ) -> dict[str, StockLevel]:
     """A merchant counts stock (盘点), or new SKUs get their first stock: each SKU's on hand
     becomes its count, which may not go below what open orders hold (409
@@ -285,14 +304,14 @@ def _record(
     *,
     order_id: str | None,
     actor_id: str | None,
-    reason: str,
+    reason: LedgerReason | None,
 ) -> None:
     now = uow.now()
     uow.stage(MOVEMENT_ROWS, [_movement_row(m, kind, order_id, actor_id, reason, now) for m in moved])
 
 
 def _movement_row(
-    m: _Moved, kind: str, order_id: str | None, actor_id: str | None, reason: str, now: datetime
+    m: _Moved, kind: str, order_id: str | None, actor_id: str | None, reason: str | None, now: datetime
 ) -> StockMovementRow:
     """A line of the stock ledger (库存流水)."""
     return {
@@ -305,7 +324,7 @@ def _movement_row(
         "reserved_after": m.reserved_after,
         "order_id": order_id,
         "actor_id": actor_id,
-        "reason": reason,
+        "reason": reason or "",
         "created_at": now,
     }
 

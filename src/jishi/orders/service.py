@@ -171,7 +171,7 @@ async def _cancel_unpaid(
     ):
         await uow.rollback()
         return False
-    await inventory.release(uow, order.id, actor_id=actor_id, reason=reason.shown("zh-CN"))
+    await inventory.release(uow, order.id, actor_id=actor_id)
     if CONTRIBUTORS.hold_anything:
         placed = await _placed_lines(uow, order.id)
         await CONTRIBUTORS.release(uow, ctx, CancelledOrder(order.id, order.buyer_id, placed))
