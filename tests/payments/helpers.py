@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from jishi.core.context import AppContext
+from jishi.core.db import Base
 from jishi.core.events import OutboxMessage
 from jishi.payments import service
 from jishi.payments.models import Payment, PaymentNotification, PaymentRefund, PaymentTrade, SandboxTrade
@@ -87,6 +88,12 @@ async def notification_outcomes(ctx: AppContext) -> list[str]:
     async with ctx.database.uow() as uow:
         rows = await uow.session.scalars(select(PaymentNotification.outcome).order_by(PaymentNotification.id))
         return sorted(rows)
+
+
+async def count_rows(ctx: AppContext, model: type[Base]) -> int:
+    """How many rows a table holds (the sandbox gateway's trades or refunds, say)."""
+    async with ctx.database.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def events(ctx: AppContext, topic: str) -> int:

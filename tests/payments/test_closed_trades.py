@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
@@ -21,6 +20,7 @@ from tests.payments.conftest import PaidListener
 from tests.payments.helpers import (
     NOTIFY,
     confirm,
+    count_rows,
     current,
     events,
     gateway_notification,
@@ -33,11 +33,6 @@ from tests.payments.helpers import (
     start_paying,
     trade,
 )
-
-
-async def _sandbox_refunds(ctx: AppContext) -> int:
-    async with ctx.database.uow() as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(SandboxRefund)) or 0)
 
 
 async def test_a_trade_paid_as_a_cancel_closed_it_pays_the_payment(
@@ -146,7 +141,7 @@ async def test_paying_both_trades_applies_one_and_refunds_the_other_once(
         0,
         12345,
     )
-    assert await _sandbox_refunds(app_ctx) == 1
+    assert await count_rows(app_ctx, SandboxRefund) == 1
     assert (await trade(app_ctx, second)).next_notify_at is None
     assert await notification_log(app_ctx) == sorted(
         [(first_no, "applied"), (second_no, "refunded:duplicate_payment")] + [(second_no, "duplicate")] * 3
@@ -177,7 +172,7 @@ async def test_simultaneous_deliveries_of_a_duplicate_trade_refund_it_once(
     [refund] = await refunds(app_ctx, payment.id)
     assert (refund.amount_fen, refund.status) == (12345, "succeeded")
     assert (await trade(app_ctx, old)).refunded_fen == 12345
-    assert await _sandbox_refunds(app_ctx) == 1
+    assert await count_rows(app_ctx, SandboxRefund) == 1
     outcomes = [
         outcome for trade_no, outcome in await notification_log(app_ctx) if trade_no == payment.trade_no
     ]
@@ -232,7 +227,7 @@ async def test_a_refund_whose_answer_was_lost_is_asked_again_with_the_same_numbe
     [refund] = await refunds(app_ctx, payment.id)
     assert (refund.refund_no, refund.status) == (pending.refund_no, "succeeded")
     assert (await trade(app_ctx, old)).refunded_fen == 12345  # once
-    assert await _sandbox_refunds(app_ctx) == 1
+    assert await count_rows(app_ctx, SandboxRefund) == 1
     assert [o for t, o in await notification_log(app_ctx) if t == payment.trade_no] == [
         "refund_pending",
         "refunded:duplicate_payment",

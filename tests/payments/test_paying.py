@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
@@ -22,6 +21,7 @@ from tests.payments.conftest import PaidListener
 from tests.payments.helpers import (
     API,
     confirm,
+    count_rows,
     current,
     events,
     new_payment,
@@ -29,11 +29,6 @@ from tests.payments.helpers import (
     start_paying,
     trade,
 )
-
-
-async def _sandbox_trades(ctx: AppContext) -> int:
-    async with ctx.database.uow() as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(SandboxTrade)) or 0)
 
 
 async def test_pay_confirm_and_notify_marks_the_payment_paid_once(
@@ -110,7 +105,7 @@ async def test_paying_again_reuses_the_open_gateway_trade(
     first = await start_paying(client, buyer, payment.id)
     again = await start_paying(client, buyer, payment.id)
     assert first == again
-    assert await _sandbox_trades(app_ctx) == 1
+    assert await count_rows(app_ctx, SandboxTrade) == 1
 
 
 async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
@@ -133,7 +128,7 @@ async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body
     )
     assert {r.status_code for r in racing} == {200}
     assert len({r.text for r in racing}) == 1
-    assert await _sandbox_trades(app_ctx) == 1
+    assert await count_rows(app_ctx, SandboxTrade) == 1
 
 
 async def test_an_idempotency_key_answers_for_a_day_then_pay_does_the_work_again(
@@ -155,7 +150,7 @@ async def test_an_idempotency_key_answers_for_a_day_then_pay_does_the_work_again
     again = await client.post(url, headers=headers, json={"channel": "sandbox", "return_url": "/orders"})
     assert again.status_code == 200
     assert again.json()["action"]["url"] != first.json()["action"]["url"]
-    assert await _sandbox_trades(app_ctx) == 2
+    assert await count_rows(app_ctx, SandboxTrade) == 2
     later = await client.post(url, headers=headers, json={"channel": "sandbox", "return_url": "/orders"})
     assert later.json() == again.json()
 
