@@ -36,6 +36,14 @@ app.add_typer(inventory_app, name="inventory")
 console = Console()
 
 
+@app.callback()
+def wire() -> None:
+    """Every command runs on the wired application: error codes, events, jobs (``jishi.bootstrap``)."""
+    from jishi import bootstrap
+
+    bootstrap.wire()
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
@@ -161,14 +169,12 @@ def admin_create(
 @app.command()
 def worker() -> None:
     """Run background work: deliver outbox events and run the periodic sweeps."""
-    from jishi import bootstrap
     from jishi.core.context import AppContext
     from jishi.core.events import OutboxDispatcher
     from jishi.core.jobs import PeriodicRunner
     from jishi.core.logging import configure_logging
 
     settings = get_settings()
-    bootstrap.wire()
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
 
     async def run() -> None:
