@@ -114,22 +114,14 @@ async def _token_out(uow: Uow, tokens: service.IssuedTokens) -> schemas.TokenOut
 async def register(
     body: schemas.RegisterIn, request: Request, response: Response, uow: Uow, ctx: Ctx
 ) -> schemas.TokenOut:
-    """Create a buyer account (邮箱注册) and sign in."""
-    allowed, retry_after = await ctx.rate_limiter.hit(
-        f"register:ip:{client_ip(request)}",
-        limit=ctx.settings.login_attempts_per_ip,
-        window_seconds=ctx.settings.login_window_seconds,
-    )
-    if not allowed:
-        raise AppError(
-            "too_many_attempts", retry_after=retry_after, headers={"Retry-After": str(retry_after)}
-        )
+    """Create a buyer account (邮箱注册) and sign in; sign-ups are limited per address."""
     tokens = await service.register(
         uow,
         ctx,
         email=str(body.email),
         password=body.password,
         nickname=body.nickname,
+        ip=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
         client=_client_kind(request),
     )
