@@ -200,6 +200,7 @@ async def prepare(env: dict[str, str], count: int) -> tuple[list[Buyer], list[st
                     email=f"bench-buyer-{n}@jishi.example",
                     password="load-test-2026",
                     nickname=None,
+                    ip=None,
                     user_agent="bench",
                     client="api",
                 )

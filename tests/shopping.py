@@ -94,7 +94,7 @@ async def _register_directly(ctx: Any) -> Account:
     email = f"buyer-{new_id().lower()}@example.com"
     async with ctx.database.uow() as uow:
         tokens = await accounts.register(
-            uow, ctx, email=email, password=PASSWORD, nickname=None, user_agent="tests", client="api"
+            uow, ctx, email=email, password=PASSWORD, nickname=None, ip=None, user_agent="tests", client="api"
         )
     return Account(tokens.user.id, email, tokens.access_token, tokens.refresh_token)
 

@@ -9,6 +9,7 @@ so they all wire the same way and nothing registers itself as a side effect of a
 - in-transaction listeners: a payment's orders become paid in the transaction that marks
   the payment paid;
 - roles other packages report in ``/me``;
+- sign-in hooks: signing in (register, login, refresh) takes over the browser's guest cart;
 - pricing contributors (``jishi.pricing.contributors``), each with its phase: shipping today;
   promotions, member prices, coupons and points register here with one line each;
 - periodic jobs and their intervals.
@@ -18,8 +19,10 @@ so they all wire the same way and nothing registers itself as a side effect of a
 
 from __future__ import annotations
 
+from jishi.accounts import api as accounts_api
 from jishi.accounts import events as account_events
 from jishi.accounts import service as accounts
+from jishi.cart import api as cart_api
 from jishi.cart import errors as cart_errors
 from jishi.catalog import events as catalog_events
 from jishi.core import events as outbox
@@ -56,6 +59,7 @@ def wire() -> None:
     _declare_events()
     payments.on_payment_paid(orders.mark_payment_orders_paid)
     accounts.add_role_source(shops.member_roles)
+    accounts_api.on_sign_in(cart_api.take_guest_cart)
     CONTRIBUTORS.register(Phase.SHIPPING, FlatShippingRule())
     _schedule_jobs()
     _wired = True

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from jishi.accounts import service
 from jishi.accounts.models import User
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
+from jishi.core.errors import AppError
+from jishi.core.ids import new_id
 from tests.conftest import PASSWORD, register
 
 API = "/api/v1"
@@ -121,6 +125,44 @@ async def test_login_attempts_are_limited_per_address(client: httpx.AsyncClient,
         )
         codes.append(r.status_code)
     assert codes[:8] == [401] * 8 and codes[8:] == [429, 429]
+
+
+async def test_registrations_are_limited_per_address(client: httpx.AsyncClient, app_ctx: AppContext) -> None:
+    app_ctx.settings.login_attempts_per_ip = 3
+    codes = []
+    for i in range(4):
+        r = await client.post(
+            f"{API}/auth/register", json={"email": f"sign{i}@example.com", "password": PASSWORD}
+        )
+        codes.append(r.status_code)
+    assert codes == [201, 201, 201, 429]
+    assert r.json()["code"] == "too_many_attempts" and int(r.headers["Retry-After"]) > 0
+
+
+async def _register_from(ctx: AppContext, ip: str | None) -> service.IssuedTokens:
+    async with ctx.database.uow() as uow:
+        return await service.register(
+            uow,
+            ctx,
+            email=f"buyer-{new_id().lower()}@example.com",
+            password=PASSWORD,
+            nickname=None,
+            ip=ip,
+            user_agent="tests",
+            client="api",
+        )
+
+
+async def test_the_service_limits_registrations_per_address(app_ctx: AppContext) -> None:
+    app_ctx.settings.login_attempts_per_ip = 2
+    for _ in range(2):
+        await _register_from(app_ctx, "203.0.113.7")
+    with pytest.raises(AppError) as refused:
+        await _register_from(app_ctx, "203.0.113.7")
+    assert refused.value.code == "too_many_attempts"
+    assert int(refused.value.headers["Retry-After"]) > 0
+    await _register_from(app_ctx, "203.0.113.8")  # another address has its own count
+    await _register_from(app_ctx, None)  # callers inside the platform (seeding, benchmarks) are not limited
 
 
 async def test_expired_access_token_is_refused_and_refresh_rotates(

@@ -156,26 +156,92 @@ async def test_line_limit(client: httpx.AsyncClient, market: Market, app_ctx: Ap
         service.MAX_LINES = service_limit
 
 
+async def _guest_cart(client: httpx.AsyncClient, lines: dict[str, int]) -> str:
+    """Fill a guest cart (no one signed in); the client keeps its cookie. Returns the token."""
+    client.cookies.clear()
+    for sku_id, quantity in lines.items():
+        added = await client.post(f"{API}/cart/items", json={"sku_id": sku_id, "quantity": quantity})
+        assert added.status_code == 201, added.text
+    assert (await client.get(f"{API}/cart")).json()["item_count"] == len(lines)
+    return client.cookies["jishi_cart"]
+
+
+def _quantities(cart: httpx.Response) -> dict[str, int]:
+    assert cart.status_code == 200, cart.text
+    return {line["sku_id"]: line["quantity"] for line in cart.json()["items"]}
+
+
 async def test_guest_cart_merges_into_the_users_cart_at_login(
     client: httpx.AsyncClient, market: Market
 ) -> None:
     user = await register(client)
     await _add(client, user, market.a.sku_ids[0], 2)
+    token = await _guest_cart(client, {market.a.sku_ids[0]: 3, market.b.sku_ids[0]: 1})
 
-    guest_add = await client.post(f"{API}/cart/items", json={"sku_id": market.a.sku_ids[0], "quantity": 3})
-    assert guest_add.status_code == 201 and "jishi_cart" in client.cookies
-    await client.post(f"{API}/cart/items", json={"sku_id": market.b.sku_ids[0], "quantity": 1})
-    guest_cart = (await client.get(f"{API}/cart")).json()
-    assert guest_cart["item_count"] == 2
+    signed_in = await client.post(f"{API}/auth/login", json={"login": user.email, "password": PASSWORD})
 
-    account = await login(client, user.email, PASSWORD)
-    client.cookies.set("jishi_cart", guest_add.cookies["jishi_cart"])
-    merged = await client.get(f"{API}/cart", headers=account.headers)
-    quantities = {line["sku_id"]: line["quantity"] for line in merged.json()["items"]}
-    assert quantities == {market.a.sku_ids[0]: 5, market.b.sku_ids[0]: 1}
-    assert 'jishi_cart=""' in merged.headers["set-cookie"]  # the browser forgets the guest cart
+    assert signed_in.status_code == 200, signed_in.text
+    assert 'jishi_cart=""' in signed_in.headers["set-cookie"]  # the browser forgets the guest cart
+    assert "jishi_cart" not in client.cookies
+    # No cart request carried the guest cookie since: the login itself merged it.
+    mine = await client.get(f"{API}/cart", headers={"Authorization": f"Bearer {user.token}"})
+    assert _quantities(mine) == {market.a.sku_ids[0]: 5, market.b.sku_ids[0]: 1}
     client.cookies.clear()
-    assert (await client.get(f"{API}/cart")).json()["items"] == []
+    client.cookies.set("jishi_cart", token)
+    assert (await client.get(f"{API}/cart")).json()["items"] == []  # the guest cart is gone
+
+
+async def test_guest_cart_is_capped_per_line_when_merged(client: httpx.AsyncClient, market: Market) -> None:
+    user = await register(client)
+    await _add(client, user, market.a.sku_ids[0], 990)
+    await _guest_cart(client, {market.a.sku_ids[0]: 20})
+    await login(client, user.email)
+    mine = await client.get(f"{API}/cart", headers=user.headers)
+    assert _quantities(mine) == {market.a.sku_ids[0]: 999}
+
+
+async def test_registering_and_refreshing_take_the_guest_cart(
+    client: httpx.AsyncClient, market: Market
+) -> None:
+    await _guest_cart(client, {market.a.sku_ids[0]: 2})
+    registered = await client.post(
+        f"{API}/auth/register", json={"email": "new-buyer@example.com", "password": PASSWORD}
+    )
+    assert registered.status_code == 201, registered.text
+    assert "jishi_cart" not in client.cookies
+    headers = {"Authorization": f"Bearer {registered.json()['access_token']}"}
+    assert _quantities(await client.get(f"{API}/cart", headers=headers)) == {market.a.sku_ids[0]: 2}
+
+    # The session cookie lapsed, the browser shopped as a guest, then renewed its session.
+    refresh_token = client.cookies["jishi_refresh"]
+    await _guest_cart(client, {market.b.sku_ids[0]: 1})
+    client.cookies.set("jishi_refresh", refresh_token, path="/api/v1/auth")
+    renewed = await client.post(f"{API}/auth/refresh")
+    assert renewed.status_code == 200, renewed.text
+    headers = {"Authorization": f"Bearer {renewed.json()['access_token']}"}
+    mine = await client.get(f"{API}/cart", headers=headers)
+    assert _quantities(mine) == {market.a.sku_ids[0]: 2, market.b.sku_ids[0]: 1}
+
+
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+
+
+async def test_reading_the_cart_writes_nothing(
+    client: httpx.AsyncClient, market: Market, app_ctx: AppContext
+) -> None:
+    user = await register(client)
+    await _add(client, user, market.a.sku_ids[0], 2)
+    await _guest_cart(client, {market.b.sku_ids[0]: 1})
+
+    with QueryCounter(app_ctx) as guest_read:
+        guest = await client.get(f"{API}/cart")
+    assert _quantities(guest) == {market.b.sku_ids[0]: 1}  # a guest still sees their cart
+    with QueryCounter(app_ctx) as user_read:  # signed in, and the guest cookie still sent
+        mine = await client.get(f"{API}/cart", headers=user.headers)
+    assert _quantities(mine) == {market.a.sku_ids[0]: 2}
+    assert (_writes(guest_read.statements), _writes(user_read.statements)) == ([], [])
+    assert guest_read.count > 0 and user_read.count > 0
 
 
 async def test_cart_queries_do_not_grow_with_lines(

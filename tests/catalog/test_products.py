@@ -16,6 +16,7 @@ from jishi.core.errors import NotFound
 from jishi.core.events import OutboxDispatcher
 from tests.catalog.helpers import API, create_product, make_category, phone_body, phone_category
 from tests.conftest import Account, QueryCounter, open_shop
+from tests.shopping import list_product, new_buyer, place_order
 
 
 async def test_create_publish_and_view(client: httpx.AsyncClient, admin: Account) -> None:
@@ -114,6 +115,35 @@ async def test_price_and_stock_changes(client: httpx.AsyncClient, admin: Account
         f"{API}/shops/{shop_id}/skus/{sold_out['id']}", headers=owner.headers, json={"market_price_fen": 100}
     )
     assert below.status_code == 422
+
+
+async def test_merchants_see_on_hand_and_reserved_buyers_what_is_left(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    """Two different counts, two names: the shop's ``stock`` is on hand (what it sets), the
+    product page's ``available_stock`` is on hand minus what open orders hold."""
+    listing = await list_product(client, admin, await phone_category(client, admin), stocks=(10, 5))
+    buyer, address = await new_buyer(client)
+    placed = await place_order(client, buyer, address, [(listing.sku_ids[0], 3)])
+    assert placed.status_code == 201, placed.text
+
+    shop_product = await client.get(
+        f"{API}/shops/{listing.shop_id}/products/{listing.product_id}", headers=listing.owner.headers
+    )
+    counts = {s["id"]: (s["stock"], s["reserved"], s["available_stock"]) for s in shop_product.json()["skus"]}
+    assert counts == {listing.sku_ids[0]: (10, 3, 7), listing.sku_ids[1]: (5, 0, 5)}
+    page = (await client.get(f"{API}/products/{listing.product_id}")).json()
+    assert {s["id"]: s["available_stock"] for s in page["skus"]} == {
+        listing.sku_ids[0]: 7,
+        listing.sku_ids[1]: 5,
+    }
+    assert all("stock" not in s and "reserved" not in s for s in page["skus"])
+    edited = await client.patch(
+        f"{API}/shops/{listing.shop_id}/skus/{listing.sku_ids[0]}",
+        headers=listing.owner.headers,
+        json={"stock": 4},
+    )
+    assert (edited.json()["stock"], edited.json()["reserved"], edited.json()["available_stock"]) == (4, 3, 1)
 
 
 async def test_replacing_the_matrix_keeps_sku_ids(client: httpx.AsyncClient, admin: Account) -> None:
@@ -269,7 +299,7 @@ async def test_the_page_the_database_writes(
             "price_fen": 9900,
             "market_price_fen": 12900,
             "available": False,
-            "stock": 0,
+            "available_stock": 0,
         }
     ]
     assert page["in_stock"] is False and page["shop"] == {"id": shop_id, "name": "岩茶铺"}

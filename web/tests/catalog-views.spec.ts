@@ -33,9 +33,9 @@ function detail(extra: Partial<ProductDetail> = {}): ProductDetail {
       { name: '存储容量', values: ['256GB', '1TB'] },
     ],
     skus: [
-      { id: 'k1', specs: { 颜色: '白色', 存储容量: '256GB' }, price_fen: 599900, market_price_fen: 699900, available: true, stock: 3 },
-      { id: 'k2', specs: { 颜色: '白色', 存储容量: '1TB' }, price_fen: 726900, market_price_fen: null, available: true, stock: 112 },
-      { id: 'k3', specs: { 颜色: '黑色', 存储容量: '1TB' }, price_fen: 799500, market_price_fen: null, available: false, stock: 0 },
+      { id: 'k1', specs: { 颜色: '白色', 存储容量: '256GB' }, price_fen: 599900, market_price_fen: 699900, available: true, available_stock: 3 },
+      { id: 'k2', specs: { 颜色: '白色', 存储容量: '1TB' }, price_fen: 726900, market_price_fen: null, available: true, available_stock: 112 },
+      { id: 'k3', specs: { 颜色: '黑色', 存储容量: '1TB' }, price_fen: 799500, market_price_fen: null, available: false, available_stock: 0 },
     ],
     price_fen: 599900,
     price_min_fen: 599900,
@@ -67,6 +67,10 @@ describe('product page', () => {
     expect(wrapper.get('[data-testid="product-price"]').text()).toBe('¥5,999.00')
     expect(wrapper.get('[data-testid="product-market-price"]').text()).toBe('¥6,999.00')
     expect(wrapper.get('[data-testid="product-stock"]').attributes('data-state')).toBe('low')
+    expect(wrapper.get('[data-testid="product-stock"]').text()).toContain('仅剩 3 件') // what is left to order
+    await wrapper.get('[data-spec-value="1TB"]').trigger('click')
+    expect(wrapper.get('[data-testid="product-stock"]').text()).toContain('有货，库存 112 件')
+    await wrapper.get('[data-spec-value="256GB"]').trigger('click')
 
     const description = wrapper.get('[data-testid="product-description"]')
     expect(description.find('strong').text()).toBe('影像')

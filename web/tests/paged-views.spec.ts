@@ -1,7 +1,7 @@
 import type { VueWrapper } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import type { AdminShop, Brand, MyShop, ShopProductListItem } from '@/api/types'
+import type { AdminShop, Brand, MyShop, ShopProduct, ShopProductListItem, ShopSku } from '@/api/types'
 import { useMerchantStore } from '@/stores/merchant'
 import OrdersView from '@/views/account/OrdersView.vue'
 import BrandsView from '@/views/admin/BrandsView.vue'
@@ -164,5 +164,70 @@ describe('a slow "load more" never adds rows of a list the user has left', () =>
 
     expect(wrapper.findAll('[data-testid="order-card"]').map((c) => c.attributes('data-order-id'))).toEqual(['o9'])
     expect(wrapper.find('[data-testid="load-more"]').exists()).toBe(false)
+  })
+})
+
+describe('quick price and stock edits (改价 / 改库存)', () => {
+  const sku = (id: string, stock: number, reserved: number, is_enabled = true): ShopSku => ({
+    id,
+    specs: { 规格: id },
+    price_fen: 100,
+    market_price_fen: null,
+    stock,
+    reserved,
+    available_stock: stock - reserved,
+    weight_g: 0,
+    barcode: null,
+    is_enabled,
+    available: is_enabled && stock > reserved,
+  })
+  const shopProduct = (skus: ShopSku[]): ShopProduct => ({
+    id: 'p1',
+    shop_id: 's1',
+    title: '商品 p1',
+    subtitle: '',
+    status: 'on_sale',
+    category_id: 'c1',
+    brand_id: null,
+    brand: null,
+    description: '',
+    specs: [],
+    skus,
+    price_min_fen: 100,
+    price_max_fen: 100,
+    stock_total: 7,
+    sales_count: 0,
+    created_at: '2025-05-01T08:00:00Z',
+    updated_at: '2025-05-01T08:00:00Z',
+    published_at: null,
+  })
+
+  it("shows the row's available stock after a save: on hand minus reserved, enabled SKUs only", async () => {
+    const saved = sku('k1', 11, 3)
+    const calls = mockFetch((call) => {
+      if (call.method === 'PATCH') return json(200, saved)
+      if (call.url.startsWith('/api/v1/shops/s1/products/p1')) return json(200, shopProduct([sku('k1', 10, 3), sku('k2', 4, 0, false)]))
+      return json(200, { items: [{ ...product('p1'), stock_total: 7 }], next_cursor: null })
+    })
+    const { wrapper } = await mountWith(ProductsView, {}, '/merchant/products', () => {
+      const merchant = useMerchantStore()
+      merchant.shops = [shop]
+      merchant.loaded = true
+    })
+    const stockCell = () => wrapper.get('[data-testid="merchant-product-row"]').findAll(':scope > span')[2]!.text()
+    expect(stockCell()).toContain('7')
+
+    await wrapper.get('[data-testid="quick-edit-skus"]').trigger('click')
+    await settle()
+    const row = document.querySelector('[data-testid="sku-quick-row"][data-sku-id="k1"]')!
+    row.querySelector('.el-input-number__increase')!.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }))
+    document.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
+    await settle()
+    ;(row.querySelector('[data-testid="sku-quick-save"]') as HTMLElement).click()
+    await settle()
+
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ stock: 11 })
+    // 11 on hand − 3 reserved; the disabled SKU's 4 do not count (on hand summed would be 15)
+    expect(stockCell()).toMatch(/\b8$/)
   })
 })

@@ -96,7 +96,7 @@ describe('buying from the product page', () => {
     price_fen: 599900,
     market_price_fen: null,
     available: true,
-    stock: 3,
+    available_stock: 3,
   }
 
   it('waits for a SKU that is for sale', async () => {
@@ -104,7 +104,7 @@ describe('buying from the product page', () => {
     const { wrapper } = await mountWith(ProductPurchase, { sku: undefined }, '/p/p1')
     expect(wrapper.get('[data-testid="add-to-cart"]').attributes('disabled')).toBeDefined()
     expect(wrapper.get('[data-testid="buy-now"]').attributes('disabled')).toBeDefined()
-    await wrapper.setProps({ sku: { ...sku, available: false, stock: 0 } })
+    await wrapper.setProps({ sku: { ...sku, available: false, available_stock: 0 } })
     expect(wrapper.get('[data-testid="buy-now"]').attributes('disabled')).toBeDefined()
   })
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response, status
@@ -14,6 +15,7 @@ from jishi.accounts.deps import (
     CurrentUser,
     optional_principal_or_none,
 )
+from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError
 from jishi.core.http import Ctx, Uow, client_ip
 from jishi.core.pagination import Page
@@ -21,6 +23,18 @@ from jishi.core.pagination import Page
 router = APIRouter(tags=["accounts"])
 
 _REFRESH_PATH = "/api/v1/auth"
+
+SignInHook = Callable[[Request, Response, UnitOfWork, str], Awaitable[None]]
+_sign_in_hooks: list[SignInHook] = []
+
+
+def on_sign_in(hook: SignInHook) -> None:
+    """Another package's step when a request signs someone in (register, login, refresh):
+    the cart takes over the guest cart of the browser's cookie. Wired by ``jishi.bootstrap``,
+    so accounts needs no package that needs accounts. A hook gets the request (its cookies),
+    the response (to clear them) and the unit of work, after the session is committed."""
+    if hook not in _sign_in_hooks:
+        _sign_in_hooks.append(hook)
 
 
 def _client_kind(request: Request) -> str:
@@ -58,6 +72,16 @@ def _set_session_cookies(response: Response, ctx: Ctx, tokens: service.IssuedTok
     )
 
 
+async def _signed_in(
+    request: Request, response: Response, uow: Uow, ctx: Ctx, tokens: service.IssuedTokens
+) -> schemas.TokenOut:
+    """Hand the new session to the client, after the other packages' sign-in hooks."""
+    _set_session_cookies(response, ctx, tokens)
+    for hook in _sign_in_hooks:
+        await hook(request, response, uow, tokens.user.id)
+    return await _token_out(uow, tokens)
+
+
 def _clear_session_cookies(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(REFRESH_COOKIE, path=_REFRESH_PATH)
@@ -90,27 +114,18 @@ async def _token_out(uow: Uow, tokens: service.IssuedTokens) -> schemas.TokenOut
 async def register(
     body: schemas.RegisterIn, request: Request, response: Response, uow: Uow, ctx: Ctx
 ) -> schemas.TokenOut:
-    """Create a buyer account (邮箱注册) and sign in."""
-    allowed, retry_after = await ctx.rate_limiter.hit(
-        f"register:ip:{client_ip(request)}",
-        limit=ctx.settings.login_attempts_per_ip,
-        window_seconds=ctx.settings.login_window_seconds,
-    )
-    if not allowed:
-        raise AppError(
-            "too_many_attempts", retry_after=retry_after, headers={"Retry-After": str(retry_after)}
-        )
+    """Create a buyer account (邮箱注册) and sign in; sign-ups are limited per address."""
     tokens = await service.register(
         uow,
         ctx,
         email=str(body.email),
         password=body.password,
         nickname=body.nickname,
+        ip=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
         client=_client_kind(request),
     )
-    _set_session_cookies(response, ctx, tokens)
-    return await _token_out(uow, tokens)
+    return await _signed_in(request, response, uow, ctx, tokens)
 
 
 @router.post("/auth/login", response_model=schemas.TokenOut)
@@ -127,8 +142,7 @@ async def login(
         user_agent=request.headers.get("user-agent", ""),
         client=_client_kind(request),
     )
-    _set_session_cookies(response, ctx, tokens)
-    return await _token_out(uow, tokens)
+    return await _signed_in(request, response, uow, ctx, tokens)
 
 
 @router.post("/auth/refresh", response_model=schemas.TokenOut)
@@ -144,8 +158,7 @@ async def refresh(
     if not token:
         raise AppError("invalid_token")
     tokens = await service.refresh(uow, ctx, token)
-    _set_session_cookies(response, ctx, tokens)
-    return await _token_out(uow, tokens)
+    return await _signed_in(request, response, uow, ctx, tokens)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

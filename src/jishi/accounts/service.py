@@ -163,9 +163,14 @@ async def register(
     email: str,
     password: str,
     nickname: str | None,
+    ip: str | None,
     user_agent: str,
     client: str,
 ) -> IssuedTokens:
+    """Create a buyer and sign them in. Sign-ups are limited per client address, as login
+    attempts are; ``ip`` is None only for callers inside the platform (seeding, benchmarks)."""
+    if ip is not None:
+        await _count_attempt(ctx, f"register:ip:{ip}", ctx.settings.login_attempts_per_ip)
     user = await create_user(uow, ctx, email=email, password=password, nickname=nickname)
     tokens = await _open_session(uow, ctx, user, frozenset(), user_agent=user_agent, client=client)
     await uow.commit()
@@ -185,17 +190,8 @@ async def login(
     """Check credentials. Unknown login and wrong password look the same, in
     answer and in time; attempts are limited per account and per address."""
     login_key = ctx.keyring.lookup_hash(login.strip().lower())
-    settings = ctx.settings
-    window = settings.login_window_seconds
-    for key, limit in (
-        (f"login:acct:{login_key}", settings.login_attempts_per_account),
-        (f"login:ip:{ip}", settings.login_attempts_per_ip),
-    ):
-        allowed, retry_after = await ctx.rate_limiter.hit(key, limit=limit, window_seconds=window)
-        if not allowed:
-            raise AppError(
-                "too_many_attempts", retry_after=retry_after, headers={"Retry-After": str(retry_after)}
-            )
+    await _count_attempt(ctx, f"login:acct:{login_key}", ctx.settings.login_attempts_per_account)
+    await _count_attempt(ctx, f"login:ip:{ip}", ctx.settings.login_attempts_per_ip)
     user = await _find_by_login(uow, ctx, login)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise AppError("invalid_credentials")
@@ -210,6 +206,17 @@ async def login(
     )
     await uow.commit()
     return tokens
+
+
+async def _count_attempt(ctx: AppContext, key: str, limit: int) -> None:
+    """Count one attempt in the key's window; over the limit, refuse with when to retry."""
+    allowed, retry_after = await ctx.rate_limiter.hit(
+        key, limit=limit, window_seconds=ctx.settings.login_window_seconds
+    )
+    if not allowed:
+        raise AppError(
+            "too_many_attempts", retry_after=retry_after, headers={"Retry-After": str(retry_after)}
+        )
 
 
 async def _find_by_login(uow: UnitOfWork, ctx: AppContext, login: str) -> User | None:

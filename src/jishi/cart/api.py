@@ -1,5 +1,6 @@
-"""Routes of the cart. Guests have a cart too, found by the ``jishi_cart`` cookie;
-the first cart request after login merges it into the user's cart."""
+"""Routes of the cart. Guests have a cart too, found by the ``jishi_cart`` cookie; signing
+in merges it into the user's cart (``take_guest_cart``, an accounts sign-in hook), so the
+cart's own routes never merge and reading the cart writes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from jishi.cart import schemas, service
 from jishi.cart.models import CartItem
 from jishi.cart.quote import Quote
 from jishi.cart.service import CartOwner
+from jishi.core.db import UnitOfWork
 from jishi.core.http import Ctx, Locale, Uow
 
 router = APIRouter(tags=["cart"])
@@ -20,15 +22,21 @@ GUEST_COOKIE = "jishi_cart"
 GUEST_COOKIE_MAX_AGE = 30 * 24 * 3600
 
 
-async def _owner(
-    request: Request, response: Response, principal: MaybeUser, uow: Uow, *, create: bool
-) -> CartOwner:
+async def take_guest_cart(request: Request, response: Response, uow: UnitOfWork, user_id: str) -> None:
+    """At sign-in (登录合并购物车): the guest cart of this browser's cookie joins the user's
+    cart and the browser forgets it. Wired by ``jishi.bootstrap`` as an accounts sign-in hook."""
     token = request.cookies.get(GUEST_COOKIE)
+    if token:
+        await service.merge_guest_cart(uow, user_id, token)
+        response.delete_cookie(GUEST_COOKIE, path="/")
+
+
+async def _owner(request: Request, response: Response, principal: MaybeUser, *, create: bool) -> CartOwner:
+    """The user's cart when signed in (a guest cookie still sent waits for the next sign-in),
+    else the guest's, whose cookie is set on the first add."""
     if principal is not None:
-        if token:
-            await service.merge_guest_cart(uow, principal.user_id, token)
-            response.delete_cookie(GUEST_COOKIE, path="/")
         return CartOwner(principal.user_id, None)
+    token = request.cookies.get(GUEST_COOKIE)
     if not token and create:
         token = secrets.token_urlsafe(32)
         response.set_cookie(
@@ -42,7 +50,7 @@ async def get_cart(
     request: Request, response: Response, principal: MaybeUser, uow: Uow, ctx: Ctx, locale: Locale
 ) -> schemas.CartOut:
     """The cart by shop, each line checked against the catalog now (下架, 售罄, 库存不足, 变价)."""
-    owner = await _owner(request, response, principal, uow, create=False)
+    owner = await _owner(request, response, principal, create=False)
     return await _cart_out(uow, ctx, owner, locale)
 
 
@@ -57,7 +65,7 @@ async def add_item(
     locale: Locale,
 ) -> schemas.CartItemOut:
     """Add a SKU (the same SKU again adds to its line)."""
-    owner = await _owner(request, response, principal, uow, create=True)
+    owner = await _owner(request, response, principal, create=True)
     added = await service.add_item(uow, ctx, owner, body.sku_id, body.quantity)
     return _line_out(added.item, added.quote, locale)
 
@@ -73,7 +81,7 @@ async def update_item(
     ctx: Ctx,
     locale: Locale,
 ) -> schemas.CartItemOut:
-    owner = await _owner(request, response, principal, uow, create=False)
+    owner = await _owner(request, response, principal, create=False)
     item = await service.update_item(uow, owner, item_id, quantity=body.quantity, selected=body.selected)
     return await _item_out(uow, ctx, item, owner, locale)
 
@@ -82,7 +90,7 @@ async def update_item(
 async def remove_item(
     item_id: str, request: Request, response: Response, principal: MaybeUser, uow: Uow
 ) -> Response:
-    owner = await _owner(request, response, principal, uow, create=False)
+    owner = await _owner(request, response, principal, create=False)
     await service.remove_item(uow, owner, item_id)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
@@ -99,7 +107,7 @@ async def select_items(
     locale: Locale,
 ) -> schemas.CartOut:
     """Select or deselect lines for checkout (勾选 / 全选)."""
-    owner = await _owner(request, response, principal, uow, create=False)
+    owner = await _owner(request, response, principal, create=False)
     await service.select_items(uow, owner, body.item_ids, body.selected)
     return await _cart_out(uow, ctx, owner, locale)
 

@@ -30,6 +30,8 @@ def _sku_out(s: Sku) -> schemas.SkuOut:
         price_fen=s.price_fen,
         market_price_fen=s.market_price_fen,
         stock=s.stock,
+        reserved=s.reserved,
+        available_stock=s.stock - s.reserved,
         weight_g=s.weight_g,
         barcode=s.barcode,
         is_enabled=s.is_enabled,

@@ -156,21 +156,6 @@ async def media_of_product(
     return [_view(row, storage, main_image_id) for row in rows]
 
 
-async def media_of_products(
-    uow: UnitOfWork, storage: Storage, main_image_ids: dict[str, str | None]
-) -> dict[str, list[MediaView]]:
-    """Media of several products (by product id, with each one's main image id), in one query."""
-    rows = await uow.session.scalars(
-        select(ProductMedia)
-        .where(ProductMedia.product_id.in_(sorted(main_image_ids)))
-        .order_by(ProductMedia.product_id, ProductMedia.kind, ProductMedia.position, ProductMedia.id)
-    )
-    media: dict[str, list[MediaView]] = {product_id: [] for product_id in main_image_ids}
-    for row in rows:
-        media[row.product_id].append(_view(row, storage, main_image_ids[row.product_id]))
-    return media
-
-
 async def main_image_urls(
     uow: UnitOfWork, storage: Storage, product_ids: Iterable[str]
 ) -> dict[str, dict[str, str]]:

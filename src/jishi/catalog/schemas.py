@@ -146,11 +146,17 @@ class SkuUpdateIn(StrictBody):
 
 
 class SkuOut(BaseModel):
+    """A SKU as its shop sees it. ``stock`` is on hand (在库), the figure the merchant sets;
+    ``reserved`` is held by open orders (预占); ``available_stock`` is what buyers can still
+    order, on hand minus reserved."""
+
     id: str
     specs: dict[str, str]
     price_fen: int
     market_price_fen: int | None
     stock: int
+    reserved: int
+    available_stock: int
     weight_g: int
     barcode: str | None
     is_enabled: bool
@@ -158,12 +164,15 @@ class SkuOut(BaseModel):
 
 
 class PublicSkuOut(BaseModel):
+    """A SKU on the buyer's product page: ``available_stock`` is what can still be ordered
+    (on hand minus reserved), never the shop's on-hand count."""
+
     id: str
     specs: dict[str, str]
     price_fen: int
     market_price_fen: int | None
     available: bool
-    stock: int
+    available_stock: int
 
 
 class ShopBrief(BaseModel):

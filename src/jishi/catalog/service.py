@@ -658,7 +658,7 @@ def _page_statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
                         "price_fen": skus.price_fen,
                         "market_price_fen": skus.market_price_fen,
                         "available": j.boolean(skus.stock - skus.reserved > 0),
-                        "stock": skus.stock - skus.reserved,
+                        "available_stock": skus.stock - skus.reserved,
                     }
                 ),
                 source=Sku.__table__,

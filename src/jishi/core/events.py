@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypedDict, TypeVar
@@ -120,9 +120,6 @@ class EventRegistry:
         if declared is None:
             return None
         return declared.event_type.model_validate(payload), list(declared.handlers)
-
-    def topics(self) -> Iterable[str]:
-        return self._topics.keys()
 
 
 EVENTS = EventRegistry()

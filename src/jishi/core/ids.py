@@ -12,13 +12,3 @@ ID_LENGTH = 26
 
 def new_id() -> str:
     return str(ULID())
-
-
-def looks_like_id(value: str) -> bool:
-    if len(value) != ID_LENGTH:
-        return False
-    try:
-        ULID.from_str(value)
-    except ValueError:
-        return False
-    return True

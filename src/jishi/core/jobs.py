@@ -102,12 +102,6 @@ def registered_jobs() -> list[PeriodicJob]:
     return sorted(_jobs.values(), key=lambda j: j.name)
 
 
-async def run_job_once(ctx: AppContext, job: PeriodicJob) -> int:
-    """Run ``job`` now, unclaimed (the runner claims first); a failure is logged, not raised."""
-    handled, _error = await _run(ctx, job)
-    return handled
-
-
 async def _run(ctx: AppContext, job: PeriodicJob) -> tuple[int, str | None]:
     """The job's count, and the error it failed with (None when it did not)."""
     try:

@@ -81,12 +81,6 @@ class Keyring:
         return presented is not None and hmac.compare_digest(self.csrf_token(session_id), presented)
 
 
-def mask_email(email: str) -> str:
-    name, _, domain = email.partition("@")
-    shown = name[:1] if len(name) <= 3 else name[:2]
-    return f"{shown}***@{domain}"
-
-
 def mask_phone(phone: str) -> str:
     digits = phone.strip()
     if len(digits) < 7:

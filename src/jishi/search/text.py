@@ -71,10 +71,6 @@ def _tokenizer() -> Any:
     return _jieba
 
 
-def is_ready() -> bool:
-    return _jieba is not None
-
-
 async def ready() -> None:
     """Load jieba and the pinyin tables in a worker thread, so the first search does not stall
     the event loop (highlighting spells title words in pinyin)."""

@@ -39,10 +39,6 @@ class Membership:
     role: str
     user_id: str
 
-    @property
-    def is_owner(self) -> bool:
-        return self.role == "owner"
-
 
 def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
@@ -147,16 +143,6 @@ async def active_shop_ids(uow: UnitOfWork, shop_ids: set[str]) -> set[str]:
         return set()
     rows = await uow.session.scalars(select(Shop.id).where(Shop.id.in_(shop_ids), Shop.status == "active"))
     return set(rows)
-
-
-async def active_shop_brief(uow: UnitOfWork, shop_id: str) -> dict[str, str] | None:
-    """``{"id", "name"}`` of an active shop, or None when it is not active."""
-    row = (
-        await uow.session.execute(
-            select(Shop.id, Shop.name).where(Shop.id == shop_id, Shop.status == "active")
-        )
-    ).first()
-    return {"id": row[0], "name": row[1]} if row else None
 
 
 def active_shop_name(shop_id: SQLColumnExpression[str]) -> ScalarSelect[str]:

@@ -279,7 +279,7 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Create a buyer account (邮箱注册) and sign in.
+         * @description Create a buyer account (邮箱注册) and sign in; sign-ups are limited per address.
          */
         post: operations["register_api_v1_auth_register_post"];
         delete?: never;
@@ -2924,10 +2924,16 @@ export interface components {
             /** Nickname */
             nickname: string;
         };
-        /** PublicSkuOut */
+        /**
+         * PublicSkuOut
+         * @description A SKU on the buyer's product page: ``available_stock`` is what can still be ordered
+         *     (on hand minus reserved), never the shop's on-hand count.
+         */
         PublicSkuOut: {
             /** Available */
             available: boolean;
+            /** Available Stock */
+            available_stock: number;
             /** Id */
             id: string;
             /** Market Price Fen */
@@ -2938,8 +2944,6 @@ export interface components {
             specs: {
                 [key: string]: string;
             };
-            /** Stock */
-            stock: number;
         };
         /** ReasonIn */
         ReasonIn: {
@@ -3126,10 +3130,17 @@ export interface components {
             /** Specs */
             specs?: components["schemas"]["ProductSpecIn"][] | null;
         };
-        /** SkuOut */
+        /**
+         * SkuOut
+         * @description A SKU as its shop sees it. ``stock`` is on hand (在库), the figure the merchant sets;
+         *     ``reserved`` is held by open orders (预占); ``available_stock`` is what buyers can still
+         *     order, on hand minus reserved.
+         */
         SkuOut: {
             /** Available */
             available: boolean;
+            /** Available Stock */
+            available_stock: number;
             /** Barcode */
             barcode: string | null;
             /** Id */
@@ -3140,6 +3151,8 @@ export interface components {
             market_price_fen: number | null;
             /** Price Fen */
             price_fen: number;
+            /** Reserved */
+            reserved: number;
             /** Specs */
             specs: {
                 [key: string]: string;
