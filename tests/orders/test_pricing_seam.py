@@ -169,4 +169,4 @@ async def test_a_contributor_refusing_the_checkout_leaves_nothing_behind(
     async with app_ctx.database.uow() as uow:
         assert await check(uow) == []
     sku = (await client.get(f"{API}/products/{market.a.product_id}")).json()["skus"][0]
-    assert sku["stock"] == 10  # nothing stayed reserved
+    assert sku["available_stock"] == 10  # nothing stayed reserved
