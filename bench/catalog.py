@@ -153,10 +153,12 @@ async def sample_ids(env: dict[str, str]) -> tuple[list[str], list[str], list[st
     os.environ.update(env)
     from sqlalchemy import func, select, text
 
+    from jishi import bootstrap
     from jishi.catalog.models import Brand, Category, Product
     from jishi.core.context import AppContext
     from jishi.settings import Settings
 
+    bootstrap.wire()  # the demo's events reach their handlers, as in a worker
     ctx = AppContext.build(Settings())
     try:
         await drain_outbox(ctx)

@@ -251,10 +251,7 @@ async def count_on_hand(
         moved.append(_Moved(sku_id, product_id, shop_id, on_hand - was, 0, on_hand, reserved))
     _record(uow, moved, "adjust", order_id=None, actor_id=actor_id, reason=reason)
     await recount_products(uow, {m.product_id for m in moved})
-    return {
-        sku_id: StockLevel(sku_id, counts[sku_id] if sku_id in counts else row[3], row[4])
-        for sku_id, row in before.items()
-    }
+    return {sku_id: StockLevel(sku_id, counts[sku_id], row[4]) for sku_id, row in before.items()}
 
 
 _LOCKED_COLUMNS = (_SKUS.id, _SKUS.product_id, _SKUS.shop_id, _SKUS.stock, _SKUS.reserved)

@@ -25,7 +25,7 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -154,7 +154,7 @@ class Contributors:
     def unregister(self, source: str) -> None:
         self._registered = [(p, c) for p, c in self._registered if c.source != source]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[PricingContributor]:
         return iter([c for _, c in self._registered])
 
     @property
