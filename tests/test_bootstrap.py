@@ -50,7 +50,8 @@ def test_search_consumes_product_and_shop_changes() -> None:
 
     bootstrap.wire()
     assert EVENTS.handlers_of(ProductChanged) == [handlers.on_product_changed]
-    assert EVENTS.handlers_of(ShopActivated) == EVENTS.handlers_of(ShopSuspended)
+    assert EVENTS.handlers_of(ShopActivated) == [handlers.on_shop_status_changed]
+    assert EVENTS.handlers_of(ShopSuspended) == [handlers.on_shop_status_changed]
 
 
 def test_the_event_catalogue_lists_every_topic() -> None:

@@ -167,3 +167,15 @@ async def test_delivered_messages_are_purged_after_a_week(
     async with app_ctx.database.uow() as uow:
         payloads = await uow.session.scalars(select(OutboxMessage.payload).order_by(OutboxMessage.id))
         assert list(payloads) == [{"n": 2}, {"n": 3}]
+
+
+async def test_a_message_of_an_undeclared_topic_waits_instead_of_being_lost(
+    app_ctx: AppContext, registry: EventRegistry
+) -> None:
+    """A dispatcher whose process never wired its events must not mark their messages done."""
+    await _publish(app_ctx, Numbered(n=7), commit=True)
+    assert await _dispatcher(app_ctx, registry).dispatch_pending() == 1
+    async with app_ctx.database.uow() as uow:
+        message = await uow.session.scalar(select(OutboxMessage))
+        assert message is not None and (message.status, message.attempts) == ("pending", 1)
+        assert "test.numbered" in (message.last_error or "")

@@ -114,8 +114,7 @@ class EventRegistry:
         return declared is not None and declared.external
 
     def parse(self, topic: str, payload: dict[str, Any]) -> tuple[Event, list[Handler]] | None:
-        """The event a stored message carries and its handlers; None for a topic no longer
-        declared (an old message outliving its type)."""
+        """The event a stored message carries and its handlers; None for a topic not declared."""
         declared = self._topics.get(topic)
         if declared is None:
             return None
@@ -158,8 +157,9 @@ class InProcessTransport:
     async def deliver(self, message: ClaimedMessage, ctx: AppContext) -> None:
         parsed = self.registry.parse(message.topic, message.payload)
         if parsed is None:
-            log.warning("outbox.undeclared_topic", topic=message.topic, id=message.id)
-            return
+            # A process that has not wired its events (``jishi.bootstrap.wire``), or a message
+            # outliving its type: fail, so the message waits and is kept, rather than be lost.
+            raise LookupError(f"no event type is declared for the topic {message.topic!r}")
         event, handlers = parsed
         for handler in handlers:
             await handler(event, ctx)

@@ -245,7 +245,8 @@ async def _place(
     # The rest is staged: written in one go with the commit.
     placing = _Placing.start(uow, ctx, quoted, address, buyer_id)
     orders = placing.stage_orders(uow, quoted, order_ids, _shop_options(body))
-    await CONTRIBUTORS.place(uow, ctx, _placed(buyer_id, placing.payment.id, order_ids, breakdown, body))
+    if CONTRIBUTORS.hold_anything:  # shipping alone locks nothing: no per-line copy on the hot path
+        await CONTRIBUTORS.place(uow, ctx, _placed(buyer_id, placing.payment.id, order_ids, breakdown, body))
     await cart.remove_checked_out(uow, selection.cart_item_ids)
     answer = _answer(orders, placing.payment)
     if record is not None:
