@@ -11,6 +11,7 @@ import pytest
 from jishi.catalog.models import Sku
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
+from jishi.core.errors import AppError
 from jishi.inventory.service import check
 from jishi.orders import service
 from tests.catalog.helpers import API
@@ -145,6 +146,30 @@ async def test_unpaid_orders_are_cancelled_after_the_timeout(
     )
     assert pay.status_code == 409
     assert await service.cancel_overdue(app_ctx) == 0
+
+
+async def test_an_order_whose_gateway_fails_does_not_hold_up_the_overdue_sweep(
+    client: httpx.AsyncClient,
+    market: Market,
+    app_ctx: AppContext,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    buyer, stuck = await _two_shop_order(client, market)
+    await _two_shop_order(client, market)
+    prepare_cancel = service.payments.prepare_cancel
+
+    async def gateway_down_for_the_first(ctx: AppContext, payment_id: str) -> bool:
+        if payment_id == stuck["payment"]["id"]:
+            raise AppError("payment_gateway_unavailable")
+        return await prepare_cancel(ctx, payment_id)
+
+    monkeypatch.setattr(service.payments, "prepare_cancel", gateway_down_for_the_first)
+    clock.advance(timedelta(minutes=31))
+    assert await service.cancel_overdue(app_ctx) == 2  # the other checkout's two orders
+    assert (await _order(client, buyer, stuck["orders"][0]["id"]))["status"] == "pending_payment"
+    monkeypatch.setattr(service.payments, "prepare_cancel", prepare_cancel)
+    assert await service.cancel_overdue(app_ctx) == 2  # the next sweep takes the one left behind
 
 
 async def test_shipped_orders_complete_by_themselves(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,6 +38,8 @@ from jishi.pricing.contributors import (
     RefundedLine,
     RefundedLines,
 )
+
+log = structlog.get_logger(__name__)
 
 ACTIONS = {  # action → (zh, en) for order_state_conflict
     "cancel": ("取消", "cancelled"),
@@ -184,7 +187,9 @@ async def cancel_overdue(ctx: AppContext, *, batch: int = 100) -> int:
     """Cancel unpaid orders past their deadline (超时未付款自动取消); returns how many.
 
     No row lock is held across the call to the gateway: each cancellation is a
-    conditional update, so two sweepers racing over one order cancel it once.
+    conditional update, so two sweepers racing over one order cancel it once. Each order
+    is cancelled in a transaction of its own, and one that fails (its gateway cannot be
+    reached, say) is logged and left for the next sweep without holding up the others.
     """
     now = ctx.clock.now()
     cancelled = 0
@@ -197,15 +202,22 @@ async def cancel_overdue(ctx: AppContext, *, batch: int = 100) -> int:
                 .limit(batch)
             )
         )
-        for order_id in overdue:
-            order = await uow.session.get(Order, order_id, populate_existing=True)
-            if order is None or order.status != "pending_payment":
-                continue  # paid or cancelled since the list was read: leave its payment alone
-            if await _cancel_unpaid(
-                uow, ctx, order, actor_kind="system", actor_id=None, reason=Reason("payment_timeout")
-            ):
-                cancelled += 1
+    for order_id in overdue:
+        try:
+            cancelled += await _cancel_overdue_order(ctx, order_id)
+        except AppError as exc:
+            log.warning("orders.overdue_cancel_failed", order_id=order_id, code=exc.code)
     return cancelled
+
+
+async def _cancel_overdue_order(ctx: AppContext, order_id: str) -> bool:
+    async with ctx.database.uow() as uow:
+        order = await uow.session.get(Order, order_id)
+        if order is None or order.status != "pending_payment":
+            return False  # paid or cancelled since the list was read: leave its payment alone
+        return await _cancel_unpaid(
+            uow, ctx, order, actor_kind="system", actor_id=None, reason=Reason("payment_timeout")
+        )
 
 
 async def _placed_lines(uow: UnitOfWork, order_id: str) -> tuple[PlacedLine, ...]:
