@@ -14,6 +14,7 @@ from jishi.core.context import AppContext
 from jishi.core.errors import AppError
 from jishi.inventory.service import check
 from jishi.orders import service
+from jishi.payments import service as payment_service
 from tests.catalog.helpers import API
 from tests.conftest import Account, QueryCounter, login
 from tests.shopping import Market, build_market, new_buyer, pay_in_sandbox, place_order
@@ -157,18 +158,18 @@ async def test_an_order_whose_gateway_fails_does_not_hold_up_the_overdue_sweep(
 ) -> None:
     buyer, stuck = await _two_shop_order(client, market)
     await _two_shop_order(client, market)
-    prepare_cancel = service.payments.prepare_cancel
+    prepare_cancel = payment_service.prepare_cancel
 
     async def gateway_down_for_the_first(ctx: AppContext, payment_id: str) -> bool:
         if payment_id == stuck["payment"]["id"]:
             raise AppError("payment_gateway_unavailable")
         return await prepare_cancel(ctx, payment_id)
 
-    monkeypatch.setattr(service.payments, "prepare_cancel", gateway_down_for_the_first)
+    monkeypatch.setattr(payment_service, "prepare_cancel", gateway_down_for_the_first)
     clock.advance(timedelta(minutes=31))
     assert await service.cancel_overdue(app_ctx) == 2  # the other checkout's two orders
     assert (await _order(client, buyer, stuck["orders"][0]["id"]))["status"] == "pending_payment"
-    monkeypatch.setattr(service.payments, "prepare_cancel", prepare_cancel)
+    monkeypatch.setattr(payment_service, "prepare_cancel", prepare_cancel)
     assert await service.cancel_overdue(app_ctx) == 2  # the next sweep takes the one left behind
 
 
