@@ -60,6 +60,10 @@ def test_migrate_admin_and_demo(embedded: Path) -> None:
     assert products == (500, 500) and pictures == 500  # the second run added nothing
     assert len(list((embedded / "media" / "images").iterdir())) == 500
 
+    listed = runner.invoke(app, ["jobs"])
+    assert listed.exit_code == 0, listed.output
+    assert "orders.cancel_overdue" in listed.output and "never run" in listed.output
+
 
 def test_openapi_command_writes_the_document(tmp_path: Path) -> None:
     out = tmp_path / "openapi.json"

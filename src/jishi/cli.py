@@ -255,6 +255,32 @@ def inventory_check() -> None:
 
 
 @app.command()
+def jobs() -> None:
+    """The periodic jobs: how often each runs, and when, where and how its last run ended."""
+    from jishi.core.context import AppContext
+    from jishi.core.jobs import last_runs
+
+    async def run() -> list[Any]:
+        ctx = AppContext.build(get_settings())
+        try:
+            return await last_runs(ctx)
+        finally:
+            await ctx.close()
+
+    for job, last in asyncio.run(run()):
+        console.print(f"{job.name}  every {job.every_seconds:g} s  {_last_run(last)}", soft_wrap=True)
+
+
+def _last_run(last: Any) -> str:
+    if last is None:
+        return "never run"
+    if last.finished_at is None:
+        return f"running since {last.started_at:%Y-%m-%d %H:%M:%S} on {last.holder}"
+    said = f"last run {last.started_at:%Y-%m-%d %H:%M:%S}: {last.outcome}, {last.handled or 0} handled"
+    return f"{said}, on {last.holder}" + (f": {last.error}" if last.error else "")
+
+
+@app.command()
 def openapi(
     output: Annotated[Path, typer.Option(help="Where to write the document")] = Path(
         "web/src/api/openapi.json"

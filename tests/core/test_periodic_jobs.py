@@ -251,3 +251,15 @@ async def test_a_claim_racing_an_uncommitted_one_waits_and_then_skips_the_tick(
             await (first.commit() if commits else first.rollback())
             assert await racing is expected  # the tick was taken; or, rolled back, it was free
     assert count.runs == 2
+
+
+async def test_operators_see_each_job_and_how_its_last_run_ended(
+    app_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = job_of(Counting())
+    monkeypatch.setattr(jobs, "_jobs", {job.name: job})
+    assert await jobs.last_runs(app_ctx) == [(job, None)]
+    assert await PeriodicRunner(app_ctx, jobs=[job]).run_due(job)
+    [(listed, last)] = await jobs.last_runs(app_ctx)
+    assert listed == job and last is not None
+    assert (last.outcome, last.handled, last.error, last.lease_until) == ("ok", 1, None, None)

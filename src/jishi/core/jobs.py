@@ -48,7 +48,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import BigInteger, String, Text, Update, or_, update
+from sqlalchemy import BigInteger, String, Text, Update, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jishi.core.db import Base, table_of, upsert
@@ -100,6 +100,14 @@ def schedule(name: str, every_seconds: float, job: Job) -> None:
 
 def registered_jobs() -> list[PeriodicJob]:
     return sorted(_jobs.values(), key=lambda j: j.name)
+
+
+async def last_runs(ctx: AppContext) -> list[tuple[PeriodicJob, JobRun | None]]:
+    """Every registered job with its ``job_runs`` row (None before its first run): what
+    ``jishi jobs`` shows operators."""
+    async with ctx.database.uow() as uow:
+        rows = {run.name: run for run in await uow.session.scalars(select(JobRun))}
+    return [(job, rows.get(job.name)) for job in registered_jobs()]
 
 
 async def _run(ctx: AppContext, job: PeriodicJob) -> tuple[int, str | None]:
