@@ -133,3 +133,20 @@ async def test_brands(client: httpx.AsyncClient, admin: Account) -> None:
     )
     names = [b["name"] for b in (await client.get(f"{API}/brands")).json()["items"]]
     assert "小米" not in names and "华为" in names
+
+
+async def test_a_spec_template_patched_without_options_stays_readable(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    category = await make_category(client, admin, "箱包")
+    patched = await client.patch(
+        f"{API}/admin/categories/{category['id']}",
+        headers=admin.headers,
+        json={"spec_template": [{"name": "颜色"}]},
+    )
+    assert patched.status_code == 200
+    assert patched.json()["spec_template"] == [{"name": "颜色", "options": []}]
+    tree = await client.get(f"{API}/admin/categories", headers=admin.headers)
+    assert tree.status_code == 200 and tree.json()[0]["spec_template"] == [{"name": "颜色", "options": []}]
+    detail = await client.get(f"{API}/categories/{category['id']}")
+    assert detail.status_code == 200 and detail.json()["spec_template"][0]["options"] == []

@@ -269,7 +269,7 @@ async def refresh(uow: UnitOfWork, ctx: AppContext, refresh_token: str) -> Issue
         if replayed is not None and replayed.revoked_at is None:
             replayed.revoked_at = now
             uow.publish(events.RefreshTokenReplayed(user_id=replayed.user_id, session_id=replayed.id))
-            await uow.commit()
+            await uow.commit_now()  # the revocation stands although the request is refused
         raise AppError("invalid_token")
     if session.revoked_at is not None or session.refresh_expires_at <= now:
         raise AppError("invalid_token")

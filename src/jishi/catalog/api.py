@@ -129,7 +129,7 @@ async def create_category(
 async def update_category(
     category_id: str, body: schemas.CategoryUpdateIn, _: PlatformAdmin, uow: Uow, ctx: Ctx
 ) -> schemas.CategoryOut:
-    category = await service.update_category(uow, category_id, body.model_dump(exclude_unset=True))
+    category = await service.update_category(uow, category_id, body.changes())
     await ctx.cache.delete(categories.TREE_CACHE_KEY)
     return _category_out(category)
 
@@ -200,7 +200,7 @@ async def create_brand(body: schemas.BrandIn, _: PlatformAdmin, uow: Uow) -> sch
 async def update_brand(
     brand_id: str, body: schemas.BrandUpdateIn, _: PlatformAdmin, uow: Uow
 ) -> schemas.BrandOut:
-    return _brand_out(await categories.update_brand(uow, brand_id, body.model_dump(exclude_unset=True)))
+    return _brand_out(await categories.update_brand(uow, brand_id, body.changes()))
 
 
 # ---- a shop's products (商家商品管理) ----------------------------------------------------------
@@ -268,7 +268,7 @@ async def update_product(
     product_id: str, body: schemas.ProductUpdateIn, access: ActiveShopMember, uow: Uow, ctx: Ctx
 ) -> schemas.ProductOut:
     product = await service.get_shop_product(uow, access.shop.id, product_id)
-    product = await service.update_product(uow, ctx, product, body.model_dump(exclude_unset=True))
+    product = await service.update_product(uow, ctx, product, body.changes())
     return await _product_out(uow, product, await service.product_skus(uow, product.id))
 
 
@@ -311,9 +311,7 @@ async def update_sku(
 ) -> schemas.SkuOut:
     """Change a SKU's price, stock, weight, barcode or availability (改价、改库存)."""
     return _sku_out(
-        await service.update_sku(
-            uow, ctx, access.shop.id, sku_id, body.model_dump(exclude_unset=True), actor_id=access.user_id
-        )
+        await service.update_sku(uow, ctx, access.shop.id, sku_id, body.changes(), actor_id=access.user_id)
     )
 
 

@@ -188,7 +188,7 @@ async def add_image(
         .select_from(ProductMedia)
         .where(ProductMedia.product_id == product_id, ProductMedia.kind == "image")
     )
-    await uow.commit()
+    await uow.commit_now()  # hold no connection while the image is decoded
     if (count or 0) >= MAX_IMAGES:  # checked again under the lock; this saves the decoding
         raise AppError("too_many_images", max_images=MAX_IMAGES)
     processed = await anyio.to_thread.run_sync(media.process_image, source, limiter=_PROCESSING)

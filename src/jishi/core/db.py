@@ -28,6 +28,15 @@ session with ``populate_existing``.
 flushed first, then staged rows are written, parents first by foreign key. So a staged row
 may refer to a row of the session, never the reverse.
 
+**In a request, the last commit waits for the answer.** The request's unit of work
+(``hold_commits()``, set by ``core.http.get_uow``) writes everything at ``commit()`` but
+keeps the transaction open until the answer has been built; an error while building it
+rolls the whole request back, so a request that fails changes nothing. A held commit is
+made real as soon as the flow goes on with other database work (``execute``, another
+``commit``, ``rollback``, or another unit of work in the same request), so flows that end
+a transaction before asking a gateway keep that boundary. ``commit_now()`` commits at once
+for work that must stand even when the request then fails (a replayed token's revocation).
+
 Staged rows are typed: each staged table has a ``Staging[RowType]`` beside its model, whose
 ``RowType`` is a ``TypedDict`` of its columns, so a misspelt or missing column fails type
 checking, not the commit.
@@ -37,6 +46,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -211,13 +222,30 @@ class UnitOfWork:
         self._staged: dict[Table, list[Mapping[str, Any]]] = {}
         self._published = False
         self._entered = False
+        self._holds = False  # commits wait for the end of the unit of work (a request's answer)
+        self._held = False  # written and flushed, not yet committed
+        self._holding: Token[UnitOfWork | None] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         if self._entered:
             raise RuntimeError("a unit of work is used once: make a new one")
         self._entered = True
+        holding = _HOLDING.get()
+        if holding is not None:
+            await holding.release_held()  # another unit of work must see what was committed
         self.session = self.database.sessionmaker()
         return self
+
+    def hold_commits(self) -> None:
+        """Keep the last ``commit()`` until the unit of work ends without error (see module)."""
+        self._holds = True
+        self._holding = _HOLDING.set(self)
+
+    async def release_held(self) -> None:
+        """Make a held commit real."""
+        if self._held:
+            self._held = False
+            await self.commit_now()
 
     async def __aexit__(
         self,
@@ -228,9 +256,15 @@ class UnitOfWork:
         # Closing ends any transaction still open, discarding what was not
         # committed, while objects already loaded stay readable (detached).
         try:
-            if exc is not None and self.session.in_transaction():
+            if exc is None:
+                await self.release_held()
+            elif self.session.in_transaction():
+                self._held = False
                 await self.session.rollback()
         finally:
+            if self._holding is not None and _HOLDING.get() is self:
+                with suppress(ValueError):  # ended in another context than it began: nothing to restore
+                    _HOLDING.reset(self._holding)
             await self.session.close()
 
     async def execute(self, statement: Executable, params: Any = None) -> CursorResult[*tuple[Any, ...]]:
@@ -240,6 +274,7 @@ class UnitOfWork:
         less than ``session.execute``, which is why the hot paths (sign-in, carts,
         checkout) use it. Pending ORM changes and staged rows are written first (in that
         order), so it sees them."""
+        await self.release_held()
         connection = await self._write_pending()
         return await connection.execute(statement, params)
 
@@ -281,6 +316,18 @@ class UnitOfWork:
         self._published = True
 
     async def commit(self) -> None:
+        """End the business transaction: its writes are made (and checked) now; in a request
+        the transaction itself is committed once the answer is built (see module)."""
+        await self.release_held()
+        if self._holds:
+            await self._write_pending()
+            self._held = True
+            return
+        await self.commit_now()
+
+    async def commit_now(self) -> None:
+        """Commit at once, even in a request whose answer is still to be built."""
+        self._held = False
         if self._staged:
             await self._write_pending()
         await self.session.commit()
@@ -290,6 +337,8 @@ class UnitOfWork:
                 hook()
 
     async def rollback(self) -> None:
+        """Undo what was written since the last commit (a held commit stands)."""
+        await self.release_held()
         await self.session.rollback()
         self._staged = {}
         self._published = False
@@ -315,6 +364,9 @@ def staging(model: type[Base], row_type: type[RowT]) -> Staging[RowT]:
 
 
 _TABLE_RANKS: dict[str, int] = {}
+
+
+_HOLDING: ContextVar[UnitOfWork | None] = ContextVar("jishi_holding_uow", default=None)
 
 
 def _table_rank(table: Table) -> int:

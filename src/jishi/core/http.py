@@ -33,7 +33,12 @@ async def get_context(request: Request) -> AppContext:
 
 
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work. Its scope is the route *function*, answer included: the
+    code after ``yield`` runs once the answer is built and before it is sent, so the held
+    commit lands only for an answer that exists, and a failure while building it (or an
+    error raised after the service committed) rolls everything back."""
     async with context_of(request).database.uow() as uow:
+        uow.hold_commits()
         yield uow
 
 
@@ -42,7 +47,7 @@ async def get_locale(request: Request) -> str:
 
 
 Ctx = Annotated[AppContext, Depends(get_context)]
-Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Uow = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 Locale = Annotated[str, Depends(get_locale)]
 
 

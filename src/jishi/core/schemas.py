@@ -40,6 +40,15 @@ class StrictBody(BaseModel):
             raise BilingualValueError("nul_character", "must not contain NUL characters", "不能包含空字符。")
         return value
 
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, for a partial update (PATCH).
+
+        Only the top level is partial: a value that was sent is dumped whole, with the
+        defaults of its own model filled in, exactly as a create body stores it.
+        (``model_dump(exclude_unset=True)`` also drops the unset fields *inside* a
+        nested value, so a list of objects would be stored without their defaults.)"""
+        return self.model_dump(include=set(self.model_fields_set))
+
 
 class ProblemFieldError(BaseModel):
     field: str

@@ -49,7 +49,7 @@ async def get_shop(shop_id: str, principal: MaybeUser, uow: Uow) -> schemas.Shop
 @router.patch("/shops/{shop_id}", response_model=schemas.ShopOut)
 async def update_shop(body: schemas.ShopUpdateIn, access: ShopOwnerAccess, uow: Uow) -> schemas.ShopOut:
     """The owner edits the shop's name, description and shipping terms (运费, 包邮门槛)."""
-    shop = await service.update_profile(uow, access, **body.model_dump(exclude_unset=True))
+    shop = await service.update_profile(uow, access, **body.changes())
     return _shop_out(shop)
 
 
