@@ -261,11 +261,17 @@ async def test_order_and_main_image(shop: Shop, app_ctx: AppContext) -> None:
         (b["id"], 1),
         (c["id"], 2),
     ]
-    for bad in ([a["id"], b["id"]], [a["id"], a["id"], b["id"]], [a["id"], b["id"], c["id"], new_id()]):
+    for bad in ([a["id"], b["id"]], [a["id"], a["id"], b["id"]]):
         refused = await shop.client.put(
             f"{shop.base}/images/order", json={"media_ids": bad}, headers=shop.owner.headers
         )
         assert refused.status_code == 422 and refused.json()["code"] == "image_order_mismatch", bad
+    unknown = await shop.client.put(
+        f"{shop.base}/images/order",
+        json={"media_ids": [a["id"], b["id"], c["id"], new_id()]},
+        headers=shop.owner.headers,
+    )
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
     not_false = await shop.client.patch(
         f"{shop.base}/media/{a['id']}", json={"is_main": False}, headers=shop.owner.headers
     )

@@ -304,10 +304,13 @@ async def update_media(
 async def reorder_images(
     uow: UnitOfWork, storage: Storage, shop_id: str, product_id: str, media_ids: list[str]
 ) -> list[MediaView]:
-    """Put the product's images in the given order, which must name each exactly once."""
+    """Put the product's images in the given order, which must name each exactly once.
+    An id that is not one of the product's images is not found, like any id not yours."""
     product = await get_shop_product(uow, shop_id, product_id)
     await _lock_product(uow, product)
     images = {image.id: image for image in await _images(uow, product.id)}
+    if not set(media_ids) <= set(images):
+        raise NotFound()
     if len(media_ids) != len(set(media_ids)) or set(media_ids) != set(images):
         raise AppError("image_order_mismatch")
     _renumber([images[media_id] for media_id in media_ids])

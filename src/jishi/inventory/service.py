@@ -25,7 +25,7 @@ from typing import Any, Literal
 from sqlalchemy import bindparam, func, select, update
 
 from jishi.core.db import UnitOfWork, any_of, read_for_update, table_of
-from jishi.core.errors import AppError
+from jishi.core.errors import AppError, NotFound
 from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.inventory.counters import PRODUCT_COUNTERS, SKU_COUNTERS
 from jishi.inventory.events import AvailabilityChanged
@@ -422,7 +422,10 @@ async def _total_discrepancies(uow: UnitOfWork) -> list[Discrepancy]:
 async def movements(
     uow: UnitOfWork, shop_id: str, sku_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[StockMovement], str | None]:
-    """The ledger of one SKU of a shop, newest first."""
+    """The ledger of one SKU of a shop, newest first; another shop's SKU is not found."""
+    owned = select(_SKUS.id).where(_SKUS.id == sku_id, _SKUS.shop_id == shop_id)
+    if (await uow.execute(owned)).first() is None:
+        raise NotFound()
     query = (
         select(StockMovement)
         .where(StockMovement.shop_id == shop_id, StockMovement.sku_id == sku_id)
