@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # Unpaid orders are cancelled after this (待付款超时); shipped ones complete after auto_complete.
     order_payment_timeout_seconds: int = 30 * 60
     order_auto_complete_seconds: int = 10 * 24 * 3600
+
+    # Uploaded images: pictures above this many pixels are refused from their header, before
+    # decoding (a decoded picture takes 3–4 bytes a pixel, several times over while it is
+    # processed); at most this many are decoded at once per process.
+    image_max_pixels: int = Field(default=40_000_000, ge=1)
+    image_decodes_at_once: int = Field(default=2, ge=1)
 
     # PostgreSQL connections per process; requests beyond it wait for one. Keep
     # processes × pool below the server's max_connections.

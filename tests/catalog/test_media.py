@@ -9,6 +9,7 @@ import asyncio
 import io
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -394,6 +395,53 @@ async def test_bad_images_are_refused_and_leave_nothing(shop: Shop, app_ctx: App
     assert response.json()["code"] == code
     assert media_files(app_ctx) == [] and temp_files(app_ctx) == [] and await media_rows(app_ctx) == 0
     assert await main_image_id(app_ctx, shop.product_id) is None
+
+
+async def test_an_image_over_the_pixel_limit_is_refused_from_its_header(
+    shop: Shop, app_ctx: AppContext
+) -> None:
+    # 6500 × 6500 = 42 megapixels declared, one pixel of data: decoding it would find the file
+    # corrupt, so the answer shows the header alone decided.
+    response = await shop.upload(png_declaring(6_500, 6_500), "big.png", "image/png")
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "image_dimensions_too_large" and "40" in problem["detail"]
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("file", "image_dimensions_too_large")]
+    assert media_files(app_ctx) == [] and await media_rows(app_ctx) == 0
+
+    app_ctx.settings.image_max_pixels = 1_000_000  # JISHI_IMAGE_MAX_PIXELS
+    refused = await shop.upload(encode(picture((1200, 900)), "JPEG"))
+    assert refused.status_code == 422 and refused.json()["code"] == "image_dimensions_too_large"
+    assert (await shop.upload(encode(picture((1000, 1000)), "JPEG"))).status_code == 201
+
+
+async def test_at_most_the_configured_number_of_images_are_decoded_at_once(
+    shop: Shop, app_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_ctx.settings.image_decodes_at_once = 3  # JISHI_IMAGE_DECODES_AT_ONCE
+    decode = media._decode
+    lock, full = threading.Lock(), threading.Event()
+    active = peak = 0
+
+    def counted(path: Path, max_pixels: int) -> Image.Image:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+            if active >= 3:
+                full.set()
+        full.wait(timeout=5)  # hold the slot until the gate is full, so any excess would show
+        try:
+            return decode(path, max_pixels)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(media, "_decode", counted)
+    data = encode(picture((400, 300)), "JPEG")
+    responses = await asyncio.gather(*(shop.upload(data) for _ in range(7)))
+    assert [r.status_code for r in responses] == [201] * 7
+    assert peak == 3
 
 
 async def test_oversized_images_are_refused_by_their_declared_or_counted_size(

@@ -5,8 +5,8 @@ to an uploaded file and is CPU- or disk-bound, so callers run it in a worker
 thread. Files are judged by their content, never by name or declared type.
 
 Images: JPEG, PNG or WebP (Pillow decides, trying only those three decoders),
-at most ``IMAGE_MAX_BYTES``, ``MAX_PIXELS`` and ``MAX_SIDE`` (checked from the
-header, before any pixel is decoded). The picture is turned upright (EXIF
+at most ``IMAGE_MAX_BYTES``, ``max_pixels`` (the ``image_max_pixels`` setting) and
+``MAX_SIDE``, checked from the header, before any pixel is decoded. The picture is turned upright (EXIF
 orientation), converted to sRGB when it carries an ICC profile, and re-encoded
 without any metadata (EXIF with its GPS position, XMP, comments, text chunks,
 the profile itself): the original in its own format, plus WebP thumbnails
@@ -27,13 +27,16 @@ from typing import Any
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from jishi.core.errors import AppError
+from jishi.core.errors import AppError, FieldError
 
 MIB = 1024 * 1024
 IMAGE_MAX_BYTES = 10 * MIB
 VIDEO_MAX_BYTES = 100 * MIB
-MAX_PIXELS = 50_000_000
+# The default of the ``image_max_pixels`` setting: a decoded 40-megapixel picture is ~160 MB,
+# and processing holds it several times over (upright copy, colour conversion, encoders).
+MAX_PIXELS = 40_000_000
 MAX_SIDE = 12_000
+UPLOAD_FIELD = "file"
 # Thumbnail name → long side in pixels; an image smaller than that keeps its size.
 THUMBNAILS = {"large": 800, "medium": 400, "thumb": 160}
 
@@ -82,8 +85,17 @@ def video_too_large() -> AppError:
     return AppError("video_too_large", max_mb=VIDEO_MAX_BYTES // MIB)
 
 
-def _dimensions_too_large() -> AppError:
-    return AppError("image_dimensions_too_large", max_megapixels=MAX_PIXELS // 1_000_000, max_side=MAX_SIDE)
+def _dimensions_too_large(max_pixels: int) -> AppError:
+    megapixels = f"{max_pixels / 1_000_000:g}"
+    field = FieldError(
+        UPLOAD_FIELD,
+        "image_dimensions_too_large",
+        f"图片最多 {megapixels} 百万像素，每边不超过 {MAX_SIDE} 像素。",
+        f"at most {megapixels} megapixels and {MAX_SIDE} pixels a side",
+    )
+    return AppError(
+        "image_dimensions_too_large", field_errors=[field], max_megapixels=megapixels, max_side=MAX_SIDE
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,7 @@ class ProcessedImage:
     thumbnails: dict[str, Rendition]  # by the names of THUMBNAILS
 
 
-def process_image(path: Path) -> ProcessedImage:
+def process_image(path: Path, max_pixels: int = MAX_PIXELS) -> ProcessedImage:
     """Check an uploaded image and produce its clean original and thumbnails.
 
     Raises ``AppError``: ``image_too_large``, ``unsupported_media_type``,
@@ -112,8 +124,8 @@ def process_image(path: Path) -> ProcessedImage:
     """
     if path.stat().st_size > IMAGE_MAX_BYTES:
         raise image_too_large()
-    source_format = _check_header(path)
-    picture = _decode(path)
+    source_format = _check_header(path, max_pixels)
+    picture = _decode(path, max_pixels)
     original = _encode(picture, source_format, _ENCODE_OPTIONS[source_format])
     thumbnails: dict[str, Rendition] = {}
     current = picture
@@ -135,7 +147,7 @@ def fit_within(width: int, height: int, side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _check_header(path: Path) -> str:
+def _check_header(path: Path, max_pixels: int) -> str:
     """Identify the format and check the dimensions without decoding pixels."""
     try:
         with Image.open(path, formats=_DECODERS) as probe:
@@ -145,21 +157,21 @@ def _check_header(path: Path) -> str:
             width, height = probe.size
             if width < 1 or height < 1:
                 raise AppError("corrupt_image")
-            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-                raise _dimensions_too_large()
+            if width * height > max_pixels or max(width, height) > MAX_SIDE:
+                raise _dimensions_too_large(max_pixels)
             probe.verify()
     except AppError:
         raise
     except UnidentifiedImageError as exc:
         raise AppError("unsupported_media_type") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _dimensions_too_large() from exc
+        raise _dimensions_too_large(max_pixels) from exc
     except Exception as exc:  # any decoder complaint means the file cannot be trusted
         raise AppError("corrupt_image") from exc
     return source_format
 
 
-def _decode(path: Path) -> Image.Image:
+def _decode(path: Path, max_pixels: int) -> Image.Image:
     """Decode fully, upright, in sRGB, in a mode every output format accepts, without metadata."""
     try:
         with Image.open(path, formats=_DECODERS) as opened:
@@ -168,7 +180,7 @@ def _decode(path: Path) -> Image.Image:
             picture = _to_srgb(picture, opened.info.get("icc_profile"))
             picture = _normal_mode(picture)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _dimensions_too_large() from exc
+        raise _dimensions_too_large(max_pixels) from exc
     except Exception as exc:
         raise AppError("corrupt_image") from exc
     picture.info = {}  # nothing of the source's metadata may reach an encoder

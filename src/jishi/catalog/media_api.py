@@ -25,7 +25,7 @@ router = APIRouter(tags=["catalog: media"])
 public_router = APIRouter(tags=["media"])
 
 PRODUCT = "/shops/{shop_id}/products/{product_id}"
-UPLOAD_FIELD = "file"
+UPLOAD_FIELD = media.UPLOAD_FIELD
 # Room for the multipart envelope (boundaries, part headers, a long file name).
 _ENVELOPE_BYTES = 64 * 1024
 
@@ -92,7 +92,9 @@ async def upload_image(
         too_large=media.image_too_large,
         directory=_upload_dir(ctx),
     ) as upload:
-        view = await media_service.add_image(uow, ctx.storage, shop_id, product_id, upload.path)
+        settings = ctx.settings
+        decoding = media_service.ImageDecoding.of(settings.image_max_pixels, settings.image_decodes_at_once)
+        view = await media_service.add_image(uow, ctx.storage, shop_id, product_id, upload.path, decoding)
     await invalidate_detail(ctx, product_id)
     return _out(view)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import anyio
@@ -26,13 +27,40 @@ from jishi.catalog.service import get_shop_product
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, NotFound
 from jishi.core.ids import new_id
+from jishi.core.memory import release_free_memory
 from jishi.core.storage import Storage
 
 log = structlog.get_logger("jishi.media")
 
 MAX_IMAGES = 20
-# Decoding a 50-megapixel picture takes ~200 MB; at most this many at once.
-_PROCESSING = anyio.CapacityLimiter(2)
+
+
+@dataclass(frozen=True)
+class ImageDecoding:
+    """How uploaded images are decoded: the pixel limit, and the process-wide gate that lets
+    at most ``image_decodes_at_once`` pictures be decoded at once (memory is bounded by
+    gate × limit, not by the number of uploads in flight)."""
+
+    max_pixels: int
+    gate: anyio.CapacityLimiter
+
+    @classmethod
+    def of(cls, max_pixels: int, at_once: int) -> ImageDecoding:
+        """From the ``image_max_pixels`` and ``image_decodes_at_once`` settings."""
+        return cls(max_pixels, _gate(at_once))
+
+
+@cache
+def _gate(at_once: int) -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(at_once)
+
+
+def _process(source: Path, max_pixels: int) -> media.ProcessedImage:
+    """In a worker thread: process, then hand the decoder's freed memory back to the system."""
+    try:
+        return media.process_image(source, max_pixels)
+    finally:
+        release_free_memory()
 
 
 @dataclass(frozen=True)
@@ -179,7 +207,7 @@ async def main_image_urls(
 
 
 async def add_image(
-    uow: UnitOfWork, storage: Storage, shop_id: str, product_id: str, source: Path
+    uow: UnitOfWork, storage: Storage, shop_id: str, product_id: str, source: Path, decoding: ImageDecoding
 ) -> MediaView:
     """Check, clean and store an uploaded image as the product's last image; the
     first image of a product becomes its main image."""
@@ -191,7 +219,7 @@ async def add_image(
     await uow.commit_now()  # hold no connection while the image is decoded
     if (count or 0) >= MAX_IMAGES:  # checked again under the lock; this saves the decoding
         raise AppError("too_many_images", max_images=MAX_IMAGES)
-    processed = await anyio.to_thread.run_sync(media.process_image, source, limiter=_PROCESSING)
+    processed = await anyio.to_thread.run_sync(_process, source, decoding.max_pixels, limiter=decoding.gate)
     media_id = new_id()
     original_key = f"images/{media_id}/original.{processed.original.extension}"
     variants = {name: f"images/{media_id}/{name}.{r.extension}" for name, r in processed.thumbnails.items()}

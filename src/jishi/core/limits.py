@@ -5,7 +5,12 @@ query, so ``%00`` anywhere in the path or query string is refused up front.
 
 Bodies are capped at ``max_bytes`` (1 MiB of JSON); an upload route that needs
 more declares a ``BodyAllowance`` (a path pattern, its own cap and the error to
-answer), and must still count the bytes it reads itself.
+answer), and must still count the bytes it reads itself. A declared
+``Content-Length`` over the cap is refused before a byte is read; a chunked body is
+counted as it arrives and refused when it passes the cap: reading it then fails
+inside the application, and the guard answers 413 in place of whatever the
+application would have answered (FastAPI reports any failure to read a JSON body as
+a parse error).
 """
 
 from __future__ import annotations
@@ -64,19 +69,37 @@ class InputGuardMiddleware:
             await _reject(scope, send, headers, too_large())
             return
         received = 0
+        exceeded = False
+        answered = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
+                    exceeded = True
                     raise _TooLarge()
             return message
 
+        async def answer(message: Message) -> None:
+            # Whatever the application made of the interrupted read (a JSON parser's
+            # error, a 500), the answer to an over-cap body is the 413.
+            nonlocal answered
+            if not exceeded:
+                await send(message)
+            elif not answered:
+                answered = True
+                await _reject(scope, send, headers, too_large())
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, answer)
         except _TooLarge:
+            pass
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not answered:
             await _reject(scope, send, headers, too_large())
 
 
