@@ -294,7 +294,7 @@ async def set_video(
             created_at=uow.now(),
         )
         uow.session.add(row)
-        await uow.commit()
+        await uow.commit_now()  # the replaced files go only once their row's deletion is committed
     except BaseException:
         await delete_files(storage, stored)
         raise
@@ -361,7 +361,7 @@ async def delete_media(
         _renumber(remaining)
         if product.main_image_id == row.id:
             _set_main_image(product, remaining[0].id if remaining else None)
-    await uow.commit()
+    await uow.commit_now()  # the files go only once their row's deletion is committed
     await delete_files(storage, keys)
 
 

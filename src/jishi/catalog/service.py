@@ -492,7 +492,7 @@ async def delete_draft(uow: UnitOfWork, ctx: AppContext, product: Product) -> No
     media_keys = await media_service.detach_all(uow, product.id)
     await uow.session.delete(product)
     uow.publish(ProductChanged(product_id=product.id))
-    await uow.commit()
+    await uow.commit_now()  # the files go only once their rows' deletion is committed
     await invalidate_detail(ctx, product.id)
     await media_service.delete_files(ctx.storage, media_keys)
 
