@@ -19,6 +19,7 @@ from jishi.catalog.media_api import upload_allowances
 from jishi.core.clock import Clock
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxDispatcher
+from jishi.core.headers import SecurityHeadersMiddleware
 from jishi.core.http import Ctx, install_error_handlers
 from jishi.core.jobs import PeriodicRunner
 from jishi.core.limits import InputGuardMiddleware
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         InputGuardMiddleware, max_bytes=MAX_JSON_BODY, allowances=upload_allowances(API_PREFIX)
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     include_api(app)
     app.include_router(media_public_router)  # before the web app's catch-all route
     if settings.payments_sandbox:  # a stand-in for an outside gateway, at the site root

@@ -14,7 +14,8 @@ from jishi.payments import providers, service
 from jishi.payments.events import PaymentPaid
 from jishi.payments.providers.base import PaymentProvider
 from jishi.payments.providers.sandbox import SandboxProvider
-from jishi.payments.sandbox_protocol import gateway_public_key, merchant_key
+from jishi.payments.sandbox_gateway import published_keys
+from jishi.payments.sandbox_protocol import merchant_key
 from jishi.payments.service import NewPayment
 from tests.conftest import Account, register
 from tests.payments.helpers import new_payment
@@ -65,7 +66,7 @@ def second_channel(monkeypatch: pytest.MonkeyPatch) -> str:
             http=ctx.outbound,
             gateway_url=ctx.settings.public_base_url,
             merchant_key=merchant_key(ctx.keyring),
-            gateway_public_key=gateway_public_key(ctx.keyring),
+            gateway_keys=published_keys(ctx.keyring),
             clock=ctx.clock,
         )
 

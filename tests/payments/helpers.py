@@ -15,8 +15,8 @@ from jishi.core.db import Base
 from jishi.core.events import OutboxMessage
 from jishi.payments import service
 from jishi.payments.models import Payment, PaymentNotification, PaymentRefund, PaymentTrade, SandboxTrade
-from jishi.payments.sandbox_gateway import deliver_notification
-from jishi.payments.sandbox_protocol import SIGNATURE_HEADER, gateway_signing_key, sign_body
+from jishi.payments.sandbox_gateway import deliver_notification, sign_notification
+from jishi.payments.sandbox_protocol import SIGNATURE_HEADER
 from jishi.payments.service import NewPayment
 from tests.conftest import Account
 
@@ -80,7 +80,7 @@ def notification(
             "paid_at": ctx.clock.now().isoformat(),
         }
     ).encode()
-    signature = sign_body(gateway_signing_key(ctx.keyring), body)
+    signature = sign_notification(ctx.keyring, body)
     return body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
 
@@ -142,7 +142,7 @@ def gateway_notification(ctx: AppContext, paid: SandboxTrade) -> tuple[bytes, di
             "paid_at": paid.paid_at.isoformat(),
         }
     ).encode()
-    signature = sign_body(gateway_signing_key(ctx.keyring), body)
+    signature = sign_notification(ctx.keyring, body)
     return body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
 

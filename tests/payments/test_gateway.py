@@ -13,12 +13,8 @@ from jishi.core.context import AppContext
 from jishi.core.errors import AppError
 from jishi.payments.errors import GatewayUnavailable
 from jishi.payments.providers import provider_for
-from jishi.payments.sandbox_protocol import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    merchant_key,
-    request_signature,
-)
+from jishi.payments.providers.sandbox import request_signature
+from jishi.payments.sandbox_protocol import SIGNATURE_HEADER, TIMESTAMP_HEADER, merchant_key
 from jishi.payments.service import NewPayment
 from jishi.settings import Settings
 from tests.conftest import Account, register

@@ -13,8 +13,14 @@ from sqlalchemy import select
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
 from jishi.payments.models import PaymentNotification
-from jishi.payments.sandbox_gateway import MAX_NOTIFY_ATTEMPTS, NOTIFY_RETRY_DELAYS, deliver_due_notifications
-from jishi.payments.sandbox_protocol import SIGNATURE_HEADER, gateway_signing_key, sign_body
+from jishi.payments.providers.sandbox import request_signature
+from jishi.payments.sandbox_gateway import (
+    MAX_NOTIFY_ATTEMPTS,
+    NOTIFY_RETRY_DELAYS,
+    deliver_due_notifications,
+    sign_notification,
+)
+from jishi.payments.sandbox_protocol import SIGNATURE_HEADER, TIMESTAMP_HEADER, merchant_key
 from jishi.payments.service import NewPayment, reconcile_pending
 from tests.conftest import Account
 from tests.payments.conftest import PaidListener
@@ -89,9 +95,36 @@ async def test_forged_wrong_amount_and_unknown_trade_are_rejected(
     )
 
 
+async def test_a_signed_gateway_answer_is_no_notification(
+    client: httpx.AsyncClient,
+    app_ctx: AppContext,
+    buyer: Account,
+    payment: NewPayment,
+    listener: PaidListener,
+) -> None:
+    """The gateway signs its API answers and its notifications with different keys, so an
+    answer (here: "this trade is paid") replayed to the notification route is not believed."""
+    await _paid_at_gateway(client, buyer, payment)
+    path = "/sandbox-gateway/api/trade.query"
+    body = json.dumps({"out_trade_no": payment.trade_no}).encode()
+    timestamp = str(int(app_ctx.clock.now().timestamp()))
+    signature = request_signature(merchant_key(app_ctx.keyring), timestamp, path, body)
+    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature}
+    answer = await client.post(path, content=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    replayed = {"Content-Type": "application/json", SIGNATURE_HEADER: answer.headers[SIGNATURE_HEADER]}
+
+    reply = await client.post(NOTIFY, content=answer.content, headers=replayed)
+
+    assert (reply.status_code, reply.text) == (400, "fail")
+    assert await notification_outcomes(app_ctx) == ["rejected:bad_signature"]
+    assert (await current(app_ctx, payment.id)).status == "pending"
+    assert listener.paid == []
+
+
 def _signed(ctx: AppContext, data: dict[str, object]) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(data).encode()
-    signature = sign_body(gateway_signing_key(ctx.keyring), body)
+    signature = sign_notification(ctx.keyring, body)
     return body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
 

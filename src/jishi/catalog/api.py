@@ -151,10 +151,10 @@ def _brand_out(b: Brand) -> schemas.BrandOut:
 
 
 async def _brand_page(
-    uow: Uow, *, q: str | None, include_disabled: bool, limit: int, cursor: str | None
+    uow: Uow, ctx: Ctx, *, q: str | None, include_disabled: bool, limit: int, cursor: str | None
 ) -> Page[schemas.BrandOut]:
     brands, next_cursor = await categories.list_brands(
-        uow, q=q, include_disabled=include_disabled, limit=limit, cursor=cursor
+        uow, ctx.keyring, q=q, include_disabled=include_disabled, limit=limit, cursor=cursor
     )
     return Page(items=[_brand_out(b) for b in brands], next_cursor=next_cursor)
 
@@ -162,11 +162,12 @@ async def _brand_page(
 @router.get("/brands", response_model=Page[schemas.BrandOut])
 async def list_brands(
     uow: Uow,
+    ctx: Ctx,
     q: Annotated[str | None, Query(max_length=50)] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Page[schemas.BrandOut]:
-    return await _brand_page(uow, q=q, include_disabled=False, limit=limit, cursor=cursor)
+    return await _brand_page(uow, ctx, q=q, include_disabled=False, limit=limit, cursor=cursor)
 
 
 @router.get("/brands/{brand_id}", response_model=schemas.BrandOut)
@@ -181,11 +182,12 @@ async def get_brand(brand_id: str, uow: Uow) -> schemas.BrandOut:
 async def admin_list_brands(
     _: PlatformAdmin,
     uow: Uow,
+    ctx: Ctx,
     q: Annotated[str | None, Query(max_length=50)] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Page[schemas.BrandOut]:
-    return await _brand_page(uow, q=q, include_disabled=True, limit=limit, cursor=cursor)
+    return await _brand_page(uow, ctx, q=q, include_disabled=True, limit=limit, cursor=cursor)
 
 
 @admin_router.post("/brands", status_code=status.HTTP_201_CREATED, response_model=schemas.BrandOut)
@@ -237,7 +239,7 @@ async def list_shop_products(
     cursor: CursorParam = None,
 ) -> Page[schemas.ProductListItem]:
     products, next_cursor = await service.list_shop_products(
-        uow, access.shop.id, status=status_filter, q=q, limit=limit, cursor=cursor
+        uow, ctx.keyring, access.shop.id, status=status_filter, q=q, limit=limit, cursor=cursor
     )
     images = await media_service.main_image_urls(uow, ctx.storage, [p.id for p in products])
     items = [
@@ -378,12 +380,13 @@ async def import_products(
 async def low_stock(
     access: ShopMemberAccess,
     uow: Uow,
+    ctx: Ctx,
     threshold: Annotated[int, Query(ge=0, le=100_000, description="Units available at most")] = 10,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Page[schemas.LowStockOut]:
     """SKUs running out (库存预警), fewest available first."""
     lines, next_cursor = await service.low_stock(
-        uow, access.shop.id, threshold=threshold, limit=limit, cursor=cursor
+        uow, ctx.keyring, access.shop.id, threshold=threshold, limit=limit, cursor=cursor
     )
     return Page(items=[schemas.LowStockOut.model_validate(line) for line in lines], next_cursor=next_cursor)

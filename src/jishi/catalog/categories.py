@@ -10,7 +10,8 @@ from jishi.catalog.events import CategoryChanged, ProductChanged
 from jishi.catalog.models import MAX_CATEGORY_DEPTH, Brand, Category, Product
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
-from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.pagination import CursorCodec, CursorId, CursorPosition, CursorText
+from jishi.core.security import Keyring
 
 TREE_CACHE_KEY = "catalog:category-tree"
 
@@ -257,22 +258,38 @@ async def update_brand(uow: UnitOfWork, brand_id: str, changes: dict[str, Any]) 
     return brand
 
 
+class BrandPosition(CursorPosition):
+    k: CursorText
+    id: CursorId
+
+
+BRANDS_CURSOR = CursorCodec("brands", BrandPosition)
+ADMIN_BRANDS_CURSOR = CursorCodec("admin_brands", BrandPosition)
+
+
 async def list_brands(
-    uow: UnitOfWork, *, q: str | None, include_disabled: bool, limit: int, cursor: str | None
+    uow: UnitOfWork,
+    keyring: Keyring,
+    *,
+    q: str | None,
+    include_disabled: bool,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[list[Brand], str | None]:
     query = select(Brand).order_by(Brand.name_key, Brand.id).limit(limit + 1)
     if not include_disabled:
         query = query.where(Brand.is_enabled.is_(True))
     if q:
         query = query.where(Brand.name_key.contains(brand_key(q)))
-    after = decode_cursor(cursor)
+    codec = ADMIN_BRANDS_CURSOR if include_disabled else BRANDS_CURSOR
+    after = codec.decode(keyring, cursor)
     if after is not None:
-        key, last_id = str(after.get("k", "")), str(after.get("id", ""))
-        query = query.where((Brand.name_key > key) | ((Brand.name_key == key) & (Brand.id > last_id)))
+        query = query.where(
+            (Brand.name_key > after.k) | ((Brand.name_key == after.k) & (Brand.id > after.id))
+        )
     brands = list(await uow.session.scalars(query))
-    next_cursor = (
-        encode_cursor({"k": brands[limit - 1].name_key, "id": brands[limit - 1].id})
-        if len(brands) > limit
-        else None
-    )
+    next_cursor = None
+    if len(brands) > limit:
+        last = brands[limit - 1]
+        next_cursor = codec.encode(keyring, BrandPosition(k=last.name_key, id=last.id))
     return brands[:limit], next_cursor

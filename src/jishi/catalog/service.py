@@ -22,7 +22,8 @@ from jishi.core.cache import stamped, unstamped
 from jishi.core.context import AppContext
 from jishi.core.db import Database, UnitOfWork, any_of
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
-from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.pagination import CursorCodec, CursorId, CursorInt, CursorPosition
+from jishi.core.security import Keyring
 from jishi.core.sqljson import SqlJson
 from jishi.inventory import service as inventory
 
@@ -497,19 +498,35 @@ async def delete_draft(uow: UnitOfWork, ctx: AppContext, product: Product) -> No
     await media_service.delete_files(ctx.storage, media_keys)
 
 
+class ProductPosition(CursorPosition):
+    id: CursorId
+
+
+SHOP_PRODUCTS_CURSOR = CursorCodec("shop_products", ProductPosition)
+
+
 async def list_shop_products(
-    uow: UnitOfWork, shop_id: str, *, status: str | None, q: str | None, limit: int, cursor: str | None
+    uow: UnitOfWork,
+    keyring: Keyring,
+    shop_id: str,
+    *,
+    status: str | None,
+    q: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[list[Product], str | None]:
     query = select(Product).where(Product.shop_id == shop_id).order_by(Product.id.desc()).limit(limit + 1)
     if status is not None:
         query = query.where(Product.status == status)
     if q:
         query = query.where(Product.title.contains(q, autoescape=True))
-    after = decode_cursor(cursor)
+    after = SHOP_PRODUCTS_CURSOR.decode(keyring, cursor)
     if after is not None:
-        query = query.where(Product.id < str(after.get("id", "")))
+        query = query.where(Product.id < after.id)
     products = list(await uow.session.scalars(query))
-    next_cursor = encode_cursor({"id": products[limit - 1].id}) if len(products) > limit else None
+    next_cursor = None
+    if len(products) > limit:
+        next_cursor = SHOP_PRODUCTS_CURSOR.encode(keyring, ProductPosition(id=products[limit - 1].id))
     return products[:limit], next_cursor
 
 
@@ -800,8 +817,16 @@ class LowStockLine:
     status: str
 
 
+class LowStockPosition(CursorPosition):
+    a: CursorInt  # units available
+    id: CursorId
+
+
+LOW_STOCK_CURSOR = CursorCodec("low_stock", LowStockPosition)
+
+
 async def low_stock(
-    uow: UnitOfWork, shop_id: str, *, threshold: int, limit: int, cursor: str | None
+    uow: UnitOfWork, keyring: Keyring, shop_id: str, *, threshold: int, limit: int, cursor: str | None
 ) -> tuple[list[LowStockLine], str | None]:
     """A shop's enabled SKUs of listed products with at most ``threshold`` units available,
     fewest first (库存预警)."""
@@ -819,19 +844,17 @@ async def low_stock(
         .order_by(Sku.stock - Sku.reserved, Sku.id)
         .limit(limit + 1)
     )
-    after = decode_cursor(cursor)
+    after = LOW_STOCK_CURSOR.decode(keyring, cursor)
     if after is not None:
-        try:
-            last_available, last_id = int(after["a"]), str(after["id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise AppError("invalid_cursor") from exc
         position = Sku.stock - Sku.reserved
-        query = query.where((position > last_available) | ((position == last_available) & (Sku.id > last_id)))
+        query = query.where((position > after.a) | ((position == after.a) & (Sku.id > after.id)))
     rows = (await uow.session.execute(query)).all()
     lines = [LowStockLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = encode_cursor({"a": lines[-1].available, "id": lines[-1].sku_id})
+        next_cursor = LOW_STOCK_CURSOR.encode(
+            keyring, LowStockPosition(a=lines[-1].available, id=lines[-1].sku_id)
+        )
     return lines, next_cursor
 
 

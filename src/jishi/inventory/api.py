@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jishi.core.http import Locale, Uow
+from jishi.core.http import Ctx, Locale, Uow
 from jishi.core.pagination import CursorParam, Limit, Page
 from jishi.inventory import schemas, service
 from jishi.shops.deps import ShopMemberAccess
@@ -17,12 +17,15 @@ async def stock_movements(
     sku_id: str,
     access: ShopMemberAccess,
     uow: Uow,
+    ctx: Ctx,
     locale: Locale,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Page[schemas.MovementOut]:
     """The stock ledger of one SKU (库存流水), newest first: who moved what, and why."""
-    rows, next_cursor = await service.movements(uow, access.shop.id, sku_id, limit=limit, cursor=cursor)
+    rows, next_cursor = await service.movements(
+        uow, ctx.keyring, access.shop.id, sku_id, limit=limit, cursor=cursor
+    )
     items = [
         schemas.MovementOut.model_validate(r).model_copy(
             update={"reason": service.reason_shown(r.reason, locale)}

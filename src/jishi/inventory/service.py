@@ -26,7 +26,8 @@ from sqlalchemy import bindparam, func, select, update
 
 from jishi.core.db import UnitOfWork, any_of, read_for_update, table_of
 from jishi.core.errors import AppError, NotFound
-from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.pagination import CursorCodec, CursorId, CursorPosition
+from jishi.core.security import Keyring
 from jishi.inventory.counters import PRODUCT_COUNTERS, SKU_COUNTERS
 from jishi.inventory.events import AvailabilityChanged
 from jishi.inventory.models import (
@@ -419,8 +420,15 @@ async def _total_discrepancies(uow: UnitOfWork) -> list[Discrepancy]:
     return [Discrepancy("available", pid, total, int(n)) for pid, total, n in rows]
 
 
+class MovementPosition(CursorPosition):
+    id: CursorId
+
+
+MOVEMENTS_CURSOR = CursorCodec("stock_movements", MovementPosition)
+
+
 async def movements(
-    uow: UnitOfWork, shop_id: str, sku_id: str, *, limit: int, cursor: str | None
+    uow: UnitOfWork, keyring: Keyring, shop_id: str, sku_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[StockMovement], str | None]:
     """The ledger of one SKU of a shop, newest first; another shop's SKU is not found."""
     owned = select(_SKUS.id).where(_SKUS.id == sku_id, _SKUS.shop_id == shop_id)
@@ -432,9 +440,11 @@ async def movements(
         .order_by(StockMovement.id.desc())
         .limit(limit + 1)
     )
-    after = decode_cursor(cursor)
+    after = MOVEMENTS_CURSOR.decode(keyring, cursor)
     if after is not None:
-        query = query.where(StockMovement.id < str(after.get("id", "")))
+        query = query.where(StockMovement.id < after.id)
     rows = list(await uow.session.scalars(query))
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = MOVEMENTS_CURSOR.encode(keyring, MovementPosition(id=rows[limit - 1].id))
     return rows[:limit], next_cursor

@@ -54,12 +54,13 @@ async def submit(
 async def my_orders(
     principal: CurrentUser,
     uow: Uow,
+    ctx: Ctx,
     status: StatusFilter = None,
     limit: Limit = 20,
     cursor: CursorParam = None,
 ) -> Page[schemas.OrderSummaryOut]:
     orders, next_cursor = await service.list_orders(
-        uow, buyer_id=principal.user_id, status=status, limit=limit, cursor=cursor
+        uow, ctx.keyring, buyer_id=principal.user_id, status=status, limit=limit, cursor=cursor
     )
     return Page(items=await _summaries(uow, orders), next_cursor=next_cursor)
 
@@ -106,12 +107,13 @@ async def carriers() -> list[schemas.CarrierOut]:
 async def shop_orders(
     access: ShopMemberAccess,
     uow: Uow,
+    ctx: Ctx,
     status: StatusFilter = None,
     limit: Limit = 20,
     cursor: CursorParam = None,
 ) -> Page[schemas.OrderSummaryOut]:
     orders, next_cursor = await service.list_orders(
-        uow, shop_id=access.shop.id, status=status, limit=limit, cursor=cursor
+        uow, ctx.keyring, shop_id=access.shop.id, status=status, limit=limit, cursor=cursor
     )
     return Page(items=await _summaries(uow, orders), next_cursor=next_cursor)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
+from pydantic import AwareDatetime
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,7 +23,8 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, rowcount, table_of
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.money import share_of_units
-from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.pagination import CursorCodec, CursorId, CursorPosition
+from jishi.core.security import Keyring
 from jishi.inventory import service as inventory
 from jishi.orders import reasons
 from jishi.orders.carriers import CARRIER_CODES
@@ -400,8 +402,18 @@ async def shop_order(uow: UnitOfWork, shop_id: str, order_id: str) -> Order:
     return await _shop_order(uow, shop_id, order_id)
 
 
+class OrderPosition(CursorPosition):
+    at: AwareDatetime
+    id: CursorId
+
+
+BUYER_ORDERS_CURSOR = CursorCodec("buyer_orders", OrderPosition)
+SHOP_ORDERS_CURSOR = CursorCodec("shop_orders", OrderPosition)
+
+
 async def list_orders(
     uow: UnitOfWork,
+    keyring: Keyring,
     *,
     buyer_id: str | None = None,
     shop_id: str | None = None,
@@ -417,18 +429,17 @@ async def list_orders(
         query = query.where(Order.shop_id == shop_id)
     if status is not None:
         query = query.where(Order.status == status)
-    after = decode_cursor(cursor)
+    codec = BUYER_ORDERS_CURSOR if buyer_id is not None else SHOP_ORDERS_CURSOR
+    after = codec.decode(keyring, cursor)
     if after is not None:
-        try:
-            at, last_id = datetime.fromisoformat(str(after["at"])), str(after["id"])
-        except (KeyError, ValueError) as exc:
-            raise AppError("invalid_cursor") from exc
-        query = query.where((Order.created_at < at) | ((Order.created_at == at) & (Order.id < last_id)))
+        query = query.where(
+            (Order.created_at < after.at) | ((Order.created_at == after.at) & (Order.id < after.id))
+        )
     rows = list(await uow.session.scalars(query))
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = encode_cursor({"at": page[-1].created_at.isoformat(), "id": page[-1].id})
+        next_cursor = codec.encode(keyring, OrderPosition(at=page[-1].created_at, id=page[-1].id))
     return page, next_cursor
 
 

@@ -11,6 +11,9 @@ state in ``sandbox_trades`` and never touches the app's own tables.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -21,6 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +35,7 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, rowcount
 from jishi.core.http import Ctx
 from jishi.core.ids import new_id
+from jishi.core.security import Keyring
 from jishi.payments.models import SandboxRefund, SandboxTrade
 from jishi.payments.sandbox_gateway_page import cashier_page, missing_page
 from jishi.payments.sandbox_protocol import (
@@ -38,10 +43,8 @@ from jishi.payments.sandbox_protocol import (
     MAX_CLOCK_SKEW_SECONDS,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    gateway_signing_key,
+    GatewayPublicKeys,
     merchant_key,
-    request_signature_valid,
-    sign_body,
 )
 
 log = structlog.get_logger(__name__)
@@ -122,9 +125,39 @@ def _parse(model: type[_Model], body: bytes) -> _Model:
         raise Refused(422, "invalid_request", f"invalid fields: {', '.join(fields)}") from exc
 
 
+def _answer_key(keyring: Keyring) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(keyring.derive(b"jishi/sandbox-gateway/answer-key/v1"))
+
+
+def _notification_key(keyring: Keyring) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(keyring.derive(b"jishi/sandbox-gateway/notification-key/v1"))
+
+
+def published_keys(keyring: Keyring) -> GatewayPublicKeys:
+    """What the gateway publishes to merchants: the public half of each signing key."""
+    return GatewayPublicKeys(
+        answers=_answer_key(keyring).public_key(),
+        notifications=_notification_key(keyring).public_key(),
+    )
+
+
+def sign_answer(keyring: Keyring, body: bytes) -> str:
+    return base64.b64encode(_answer_key(keyring).sign(body)).decode()
+
+
+def sign_notification(keyring: Keyring, body: bytes) -> str:
+    return base64.b64encode(_notification_key(keyring).sign(body)).decode()
+
+
+def _request_signature_valid(key: bytes, timestamp: str, path: str, body: bytes, signature: str) -> bool:
+    message = b"\n".join((timestamp.encode(), path.encode(), body))
+    expected = hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
 def _signed_json(ctx: AppContext, status: int, data: dict[str, Any]) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    signature = sign_body(gateway_signing_key(ctx.keyring), body)
+    signature = sign_answer(ctx.keyring, body)
     return Response(
         body, status_code=status, media_type="application/json", headers={SIGNATURE_HEADER: signature}
     )
@@ -137,7 +170,7 @@ def _check_signature(ctx: AppContext, request: Request, body: bytes) -> None:
         timestamp.isdigit() and abs(ctx.clock.now().timestamp() - int(timestamp)) <= MAX_CLOCK_SKEW_SECONDS
     )
     key = merchant_key(ctx.keyring)
-    if not (fresh and request_signature_valid(key, timestamp, request.url.path, body, signature)):
+    if not (fresh and _request_signature_valid(key, timestamp, request.url.path, body, signature)):
         raise Refused(401, "invalid_signature", "the request signature is missing, stale or wrong")
 
 
@@ -471,7 +504,7 @@ async def _send_notification(ctx: AppContext, trade: SandboxTrade) -> bool:
     body = json.dumps(notice, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: sign_body(gateway_signing_key(ctx.keyring), body),
+        SIGNATURE_HEADER: sign_notification(ctx.keyring, body),
     }
     try:
         response = await ctx.outbound.post(trade.notify_url, content=body, headers=headers)

@@ -118,9 +118,9 @@ async def hot(
 
 @admin_router.get("/synonyms", response_model=Page[schemas.SynonymOut])
 async def list_synonyms(
-    _: PlatformAdmin, uow: Uow, limit: Limit = 50, cursor: CursorParam = None
+    _: PlatformAdmin, uow: Uow, ctx: Ctx, limit: Limit = 50, cursor: CursorParam = None
 ) -> Page[schemas.SynonymOut]:
-    rows, next_cursor = await service.list_synonyms(uow, limit=limit, cursor=cursor)
+    rows, next_cursor = await service.list_synonyms(uow, ctx.keyring, limit=limit, cursor=cursor)
     return Page(items=[schemas.SynonymOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -13,10 +13,11 @@ import json
 import time
 import weakref
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
 import structlog
+from pydantic import AwareDatetime, Field
 from sqlalchemy import delete, func, or_, select
 
 from jishi.accounts.service import Principal
@@ -24,7 +25,14 @@ from jishi.core.cache import cached
 from jishi.core.context import AppContext
 from jishi.core.db import Database, UnitOfWork, rowcount, upsert
 from jishi.core.errors import AppError, NotFound, invalid_field
-from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.pagination import (
+    CursorCodec,
+    CursorFloat,
+    CursorId,
+    CursorInt,
+    CursorPosition,
+)
+from jishi.core.security import Keyring
 from jishi.search import text
 from jishi.search.engines import (
     SORTS,
@@ -146,41 +154,53 @@ def _matching_material(cleaned: str, params: SearchParams, *, brands: bool = Tru
     }
 
 
-def _encode_after(sort: str, key: Any, product_id: str, fuzzy: bool) -> str:
-    value = key.isoformat() if isinstance(key, datetime) else key
-    return encode_cursor({"s": sort, "k": value, "i": product_id, "f": int(fuzzy)})
+class _After(CursorPosition):
+    """Where a page of hits ended: the sort key ``k`` of the last hit and its product ``i``."""
+
+    i: CursorId
+    f: bool  # matched typo-tolerantly: the next pages must too
 
 
-_INT_LIMITS = {"sales_count": 2**31, "price_min_fen": 2**63}  # the columns' integer types
+class _AfterScore(_After):
+    k: CursorFloat
 
 
-def _decode_after(cursor: str | None, sort: str) -> tuple[tuple[Any, str] | None, bool]:
-    data = decode_cursor(cursor)
-    if data is None:
+class _AfterCount(_After):
+    k: Annotated[int, Field(ge=-(2**31), lt=2**31)]  # the column's integer type
+
+
+class _AfterPrice(_After):
+    k: CursorInt
+
+
+class _AfterTime(_After):
+    k: AwareDatetime
+
+
+# One list per sort: a cursor of one order is meaningless in another.
+_AFTER: dict[str, CursorCodec[Any]] = {
+    sort: CursorCodec(f"search:{sort}", position)
+    for sort, position in (
+        ("relevance", _AfterScore),
+        ("sales", _AfterCount),
+        ("price_asc", _AfterPrice),
+        ("price_desc", _AfterPrice),
+        ("newest", _AfterTime),
+        ("rating", _AfterScore),
+    )
+}
+
+
+def _encode_after(keyring: Keyring, sort: str, key: Any, product_id: str, fuzzy: bool) -> str:
+    codec = _AFTER[sort]
+    return codec.encode(keyring, codec.position(k=key, i=product_id, f=fuzzy))
+
+
+def _decode_after(keyring: Keyring, cursor: str | None, sort: str) -> tuple[tuple[Any, str] | None, bool]:
+    after = _AFTER[sort].decode(keyring, cursor)
+    if after is None:
         return None, False
-    key, product_id, fuzzy = data.get("k"), data.get("i"), data.get("f", 0)
-    if (
-        data.get("s") != sort
-        or not isinstance(product_id, str)
-        or len(product_id) > 40
-        or fuzzy not in (0, 1)
-    ):
-        raise AppError("invalid_cursor")
-    column = SORTS[sort][0][0]
-    try:
-        if column in ("score", "rating_avg"):
-            if isinstance(key, bool) or not isinstance(key, int | float) or not -1e300 < key < 1e300:
-                raise ValueError(key)
-            key = float(key)
-        elif column == "published_at":
-            key = datetime.fromisoformat(str(key))
-            if key.tzinfo is None:
-                raise ValueError(key)
-        elif isinstance(key, bool) or not isinstance(key, int) or abs(key) >= _INT_LIMITS[column]:
-            raise ValueError(key)
-    except ValueError as exc:
-        raise AppError("invalid_cursor") from exc
-    return (key, product_id), bool(fuzzy)
+    return (after.k, after.i), after.f
 
 
 def _item(hit: Hit, query: text.ParsedQuery | None) -> ProductHit:
@@ -275,7 +295,7 @@ class _Lookup:
         cached = await self.ctx.cache.get(key)
         if cached is not None:
             return SearchPage.from_json(cached)
-        after, fuzzy = _decode_after(self.params.cursor, self.params.sort)
+        after, fuzzy = _decode_after(self.ctx.keyring, self.params.cursor, self.params.sort)
         engine = engine_for(uow.database.dialect)
         request = await self._request(uow, after=after, fuzzy=fuzzy)
         outcome = await engine.search(uow, request)
@@ -285,7 +305,7 @@ class _Lookup:
             outcome = await engine.search(uow, request)
         next_cursor = None
         if outcome.next_key is not None:
-            next_cursor = _encode_after(self.params.sort, *outcome.next_key, request.fuzzy)
+            next_cursor = _encode_after(self.ctx.keyring, self.params.sort, *outcome.next_key, request.fuzzy)
         page = SearchPage([_item(hit, query) for hit in outcome.hits], next_cursor, request.fuzzy)
         await self.ctx.cache.set(key, page.to_json(), PAGE_CACHE_SECONDS)
         return page
@@ -375,15 +395,24 @@ def _clean_terms(terms: list[str]) -> list[str]:
     return cleaned
 
 
+class SynonymPosition(CursorPosition):
+    id: CursorId
+
+
+SYNONYMS_CURSOR = CursorCodec("synonyms", SynonymPosition)
+
+
 async def list_synonyms(
-    uow: UnitOfWork, *, limit: int, cursor: str | None
+    uow: UnitOfWork, keyring: Keyring, *, limit: int, cursor: str | None
 ) -> tuple[list[SearchSynonym], str | None]:
     query = select(SearchSynonym).order_by(SearchSynonym.id.desc()).limit(limit + 1)
-    after = decode_cursor(cursor)
+    after = SYNONYMS_CURSOR.decode(keyring, cursor)
     if after is not None:
-        query = query.where(SearchSynonym.id < str(after.get("id", "")))
+        query = query.where(SearchSynonym.id < after.id)
     rows = list(await uow.session.scalars(query))
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = SYNONYMS_CURSOR.encode(keyring, SynonymPosition(id=rows[limit - 1].id))
     return rows[:limit], next_cursor
 
 

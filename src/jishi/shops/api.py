@@ -34,9 +34,11 @@ async def apply_for_shop(body: schemas.ShopApplyIn, principal: CurrentUser, uow:
 
 
 @router.get("/shops", response_model=Page[schemas.ShopOut])
-async def list_shops(uow: Uow, limit: Limit = 20, cursor: CursorParam = None) -> Page[schemas.ShopOut]:
+async def list_shops(
+    uow: Uow, ctx: Ctx, limit: Limit = 20, cursor: CursorParam = None
+) -> Page[schemas.ShopOut]:
     """Active shops, newest first."""
-    shops, next_cursor = await service.list_active(uow, limit=limit, cursor=cursor)
+    shops, next_cursor = await service.list_active(uow, ctx.keyring, limit=limit, cursor=cursor)
     return Page(items=[_shop_out(s) for s in shops], next_cursor=next_cursor)
 
 
@@ -127,7 +129,9 @@ async def admin_list_shops(
     limit: Limit = 20,
     cursor: CursorParam = None,
 ) -> Page[schemas.AdminShopOut]:
-    shops, next_cursor = await service.admin_list(uow, status=status_filter, limit=limit, cursor=cursor)
+    shops, next_cursor = await service.admin_list(
+        uow, ctx.keyring, status=status_filter, limit=limit, cursor=cursor
+    )
     owners = await accounts.users_by_id(uow, ctx, {s.owner_id for s in shops})
     items = [
         schemas.AdminShopOut.model_validate(

@@ -16,7 +16,8 @@ from jishi.accounts.service import Principal
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, any_of, rowcount
 from jishi.core.errors import AppError, FieldError, NotFound
-from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.pagination import CursorCodec, CursorId, CursorPosition
+from jishi.core.security import Keyring
 from jishi.shops import events
 from jishi.shops.models import Shop, ShopInvitation, ShopMember
 
@@ -213,28 +214,45 @@ async def my_shops(uow: UnitOfWork, user_id: str) -> list[tuple[Shop, str]]:
     return [(shop, role) for shop, role in rows]
 
 
+class ShopPosition(CursorPosition):
+    id: CursorId
+
+
+SHOPS_CURSOR = CursorCodec("shops", ShopPosition)
+ADMIN_SHOPS_CURSOR = CursorCodec("admin_shops", ShopPosition)
+
+
 async def _page(
-    uow: UnitOfWork, query: Select[Shop], limit: int, cursor: str | None
+    uow: UnitOfWork,
+    query: Select[Shop],
+    codec: CursorCodec[ShopPosition],
+    keyring: Keyring,
+    *,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[list[Shop], str | None]:
-    after = decode_cursor(cursor)
+    after = codec.decode(keyring, cursor)
     if after is not None:
-        query = query.where(Shop.id < str(after.get("id", "")))
+        query = query.where(Shop.id < after.id)
     shops = list(await uow.session.scalars(query.order_by(Shop.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor({"id": shops[limit - 1].id}) if len(shops) > limit else None
+    next_cursor = codec.encode(keyring, ShopPosition(id=shops[limit - 1].id)) if len(shops) > limit else None
     return shops[:limit], next_cursor
 
 
-async def list_active(uow: UnitOfWork, *, limit: int, cursor: str | None) -> tuple[list[Shop], str | None]:
-    return await _page(uow, select(Shop).where(Shop.status == "active"), limit, cursor)
+async def list_active(
+    uow: UnitOfWork, keyring: Keyring, *, limit: int, cursor: str | None
+) -> tuple[list[Shop], str | None]:
+    query = select(Shop).where(Shop.status == "active")
+    return await _page(uow, query, SHOPS_CURSOR, keyring, limit=limit, cursor=cursor)
 
 
 async def admin_list(
-    uow: UnitOfWork, *, status: str | None, limit: int, cursor: str | None
+    uow: UnitOfWork, keyring: Keyring, *, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Shop], str | None]:
     query = select(Shop)
     if status is not None:
         query = query.where(Shop.status == status)
-    return await _page(uow, query, limit, cursor)
+    return await _page(uow, query, ADMIN_SHOPS_CURSOR, keyring, limit=limit, cursor=cursor)
 
 
 async def review(

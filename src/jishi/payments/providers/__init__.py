@@ -13,7 +13,8 @@ from jishi.core.context import AppContext
 from jishi.core.errors import AppError
 from jishi.payments.providers.base import PaymentProvider
 from jishi.payments.providers.sandbox import SandboxProvider
-from jishi.payments.sandbox_protocol import gateway_public_key, merchant_key
+from jishi.payments.sandbox_gateway import published_keys
+from jishi.payments.sandbox_protocol import merchant_key
 
 ProviderFactory = Callable[[AppContext], PaymentProvider | None]
 
@@ -25,7 +26,7 @@ def _sandbox(ctx: AppContext) -> PaymentProvider | None:
         http=ctx.outbound,
         gateway_url=ctx.settings.public_base_url,
         merchant_key=merchant_key(ctx.keyring),
-        gateway_public_key=gateway_public_key(ctx.keyring),
+        gateway_keys=published_keys(ctx.keyring),
         clock=ctx.clock,
     )
 

@@ -1,17 +1,23 @@
 """The merchant side of the built-in sandbox gateway (沙箱支付): speaks its HTTP protocol.
 
 Every call goes over HTTP through the app's outbound client, signed with the merchant
-key; every answer and notification must carry the gateway's Ed25519 signature.
+key; every answer must carry the gateway's Ed25519 answer signature and every
+notification its notification signature (never the other).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
@@ -30,8 +36,7 @@ from jishi.payments.sandbox_protocol import (
     API_PATH,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    body_signature_valid,
-    request_signature,
+    GatewayPublicKeys,
 )
 
 
@@ -87,13 +92,13 @@ class SandboxProvider(PaymentProvider):
         http: httpx.AsyncClient,
         gateway_url: str,
         merchant_key: bytes,
-        gateway_public_key: Ed25519PublicKey,
+        gateway_keys: GatewayPublicKeys,
         clock: Clock,
     ) -> None:
         self._http = http
         self._gateway_url = gateway_url.rstrip("/")
         self._merchant_key = merchant_key
-        self._public_key = gateway_public_key
+        self._gateway_keys = gateway_keys
         self._clock = clock
 
     async def create_trade(self, request: TradeRequest) -> PayAction:
@@ -116,7 +121,9 @@ class SandboxProvider(PaymentProvider):
         return PayAction(type="redirect", url=answer.trade(request.trade_no).cashier_url)
 
     async def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> GatewayNotice:
-        if not body_signature_valid(self._public_key, body, _header(headers, SIGNATURE_HEADER)):
+        if not _body_signature_valid(
+            self._gateway_keys.notifications, body, _header(headers, SIGNATURE_HEADER)
+        ):
             raise InvalidNotification("bad_signature")
         try:
             notification = _Notification.model_validate_json(body)
@@ -180,8 +187,8 @@ class SandboxProvider(PaymentProvider):
             response = await self._http.post(self._gateway_url + path, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise GatewayUnavailable(f"{method}: {exc!r}") from exc
-        if not body_signature_valid(
-            self._public_key, response.content, response.headers.get(SIGNATURE_HEADER)
+        if not _body_signature_valid(
+            self._gateway_keys.answers, response.content, response.headers.get(SIGNATURE_HEADER)
         ):
             raise GatewayUnavailable(f"{method}: answer {response.status_code} is not signed by the gateway")
         try:
@@ -196,3 +203,19 @@ class SandboxProvider(PaymentProvider):
     def _expect_ok(answer: _Answer, method: str) -> None:
         if answer.status_code != 200:
             raise GatewayUnavailable(f"{method}: answered {answer.status_code} {answer.code}")
+
+
+def request_signature(key: bytes, timestamp: str, path: str, body: bytes) -> str:
+    """The merchant's HMAC-SHA256 over ``timestamp \\n path \\n body``."""
+    message = b"\n".join((timestamp.encode(), path.encode(), body))
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _body_signature_valid(public_key: Ed25519PublicKey, body: bytes, signature: str | None) -> bool:
+    if not signature:
+        return False
+    try:
+        public_key.verify(base64.b64decode(signature, validate=True), body)
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
