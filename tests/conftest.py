@@ -69,6 +69,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         log_json=True,
         log_level="WARNING",
         web_dist=tmp_path / "no-web-dist",
+        # The suite signs up many accounts from one address; the limit itself is tested.
+        registrations_per_ip=10_000,
     )
 
 

@@ -20,6 +20,7 @@ so they all wire the same way and nothing registers itself as a side effect of a
 from __future__ import annotations
 
 from jishi.accounts import api as accounts_api
+from jishi.accounts import errors as account_errors
 from jishi.accounts import events as account_events
 from jishi.accounts import service as accounts
 from jishi.cart import api as cart_api
@@ -54,7 +55,13 @@ def wire() -> None:
     global _wired
     if _wired:
         return
-    for codes in (cart_errors.ERRORS, inventory_errors.ERRORS, order_errors.ERRORS, payment_errors.ERRORS):
+    for codes in (
+        account_errors.ERRORS,
+        cart_errors.ERRORS,
+        inventory_errors.ERRORS,
+        order_errors.ERRORS,
+        payment_errors.ERRORS,
+    ):
         register_errors(codes)
     _declare_events()
     payments.on_payment_paid(orders.mark_payment_orders_paid)

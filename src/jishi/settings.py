@@ -44,9 +44,18 @@ class Settings(BaseSettings):
 
     access_token_ttl_seconds: int = 2 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
-    login_attempts_per_account: int = 5
+    # Failed logins (accounts.guard): per address across accounts, per (account, address),
+    # and on an account from anywhere before a login from a new network must solve a
+    # challenge of login_challenge_bits of proof of work. All counted in login_window_seconds.
     login_attempts_per_ip: int = 30
+    login_failures_per_account_and_ip: int = 10
+    login_challenge_after_failures: int = 5
+    login_challenge_bits: int = 14
+    login_challenge_ttl_seconds: int = 5 * 60
+    login_alert_networks: int = 3
     login_window_seconds: int = 15 * 60
+    registrations_per_ip: int = 5
+    registration_window_seconds: int = 3600
     invitation_ttl_seconds: int = 7 * 24 * 3600
 
     # Unpaid orders are cancelled after this (待付款超时); shipped ones complete after auto_complete.

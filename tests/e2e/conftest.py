@@ -51,6 +51,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "JISHI_WEB_DIST": str(ROOT / "web" / "dist"),
         "JISHI_ENV": "test",
         "JISHI_LOG_LEVEL": "WARNING",
+        # The journeys sign up many accounts from one address.
+        "JISHI_REGISTRATIONS_PER_IP": "10000",
         # Its own address: the sandbox payment gateway sends the browser back there.
         "JISHI_PUBLIC_BASE_URL": url,
     }

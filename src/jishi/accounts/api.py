@@ -13,12 +13,13 @@ from jishi.accounts.deps import (
     REFRESH_COOKIE,
     SESSION_COOKIE,
     CurrentUser,
+    PlatformAdmin,
     optional_principal_or_none,
 )
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import AppError
 from jishi.core.http import Ctx, Uow, client_ip
-from jishi.core.pagination import Page
+from jishi.core.pagination import CursorParam, Limit, Page
 
 router = APIRouter(tags=["accounts"])
 
@@ -141,8 +142,39 @@ async def login(
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
         client=_client_kind(request),
+        challenge=_challenge_answer(body),
     )
     return await _signed_in(request, response, uow, ctx, tokens)
+
+
+def _challenge_answer(body: schemas.LoginIn) -> service.ChallengeAnswer | None:
+    if body.challenge_id is None or body.solution is None:
+        return None
+    return service.ChallengeAnswer(body.challenge_id, body.solution)
+
+
+@router.post("/auth/challenges", status_code=status.HTTP_201_CREATED, response_model=schemas.ChallengeOut)
+async def new_challenge(ctx: Ctx) -> schemas.ChallengeOut:
+    """A proof-of-work challenge, for a login answered ``challenge_required``."""
+    challenge = await service.issue_challenge(ctx)
+    return schemas.ChallengeOut(
+        challenge_id=challenge.challenge_id,
+        nonce=challenge.nonce,
+        difficulty=challenge.difficulty,
+        expires_at=challenge.expires_at,
+    )
+
+
+@router.get("/admin/login-alerts", response_model=Page[schemas.LoginAlertOut], tags=["platform: accounts"])
+async def login_alerts(
+    _: PlatformAdmin, uow: Uow, ctx: Ctx, limit: Limit = 20, cursor: CursorParam = None
+) -> Page[schemas.LoginAlertOut]:
+    """Accounts whose password is being tried from several networks, newest first."""
+    alerts, next_cursor = await service.list_login_alerts(uow, ctx, limit=limit, cursor=cursor)
+    return Page(
+        items=[schemas.LoginAlertOut.model_validate(a, from_attributes=True) for a in alerts],
+        next_cursor=next_cursor,
+    )
 
 
 @router.post("/auth/refresh", response_model=schemas.TokenOut)

@@ -84,3 +84,19 @@ class Address(Base):
     detail_ciphertext: Mapped[str] = mapped_column(Text)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+
+
+class LoginAlert(Base):
+    """An account whose failed logins crossed the challenge threshold from several networks
+    in one window (``accounts.guard``): someone is trying its password, for an operator to see."""
+
+    __tablename__ = "login_alerts"
+    __table_args__ = (Index("ix_login_alerts_created", "created_at", "id"),)
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    networks: Mapped[int]
+    last_network: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

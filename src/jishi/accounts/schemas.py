@@ -42,6 +42,32 @@ class RegisterIn(StrictBody):
 class LoginIn(StrictBody):
     login: Annotated[str, Field(min_length=1, max_length=254, description="Email or phone")]
     password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX)]
+    challenge_id: Annotated[
+        str | None, Field(max_length=200, description="From POST /auth/challenges, when asked")
+    ] = None
+    solution: Annotated[
+        str | None, Field(max_length=20, description="The counter that solves the challenge")
+    ] = None
+
+
+class ChallengeOut(BaseModel):
+    """Find a decimal counter such that sha256(nonce + counter) starts with ``difficulty``
+    zero bits, and send it as ``solution`` with ``challenge_id`` in the login."""
+
+    challenge_id: str
+    algorithm: Literal["sha256-leading-zero-bits"] = "sha256-leading-zero-bits"
+    nonce: str
+    difficulty: int
+    expires_at: datetime
+
+
+class LoginAlertOut(BaseModel):
+    id: str
+    user_id: str
+    email: str
+    networks: int
+    last_network: str
+    created_at: datetime
 
 
 class RefreshIn(StrictBody):

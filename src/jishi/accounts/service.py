@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from jishi.accounts import events
-from jishi.accounts.models import Address, AuthSession, User, UserRole
+from jishi.accounts import events, guard
+from jishi.accounts.challenge import CAPTCHA, Challenge
+from jishi.accounts.identifiers import is_email, normalise_login
+from jishi.accounts.identifiers import normalise_email as normalise_email  # shops uses it
+from jishi.accounts.models import Address, AuthSession, LoginAlert, User, UserRole
 from jishi.accounts.passwords import check_password_policy
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, rowcount
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.ids import new_id
+from jishi.core.pagination import decode_cursor, encode_cursor
 from jishi.core.security import (
     Keyring,
     hash_password,
@@ -60,10 +64,6 @@ class IssuedTokens:
     access_token: str
     refresh_token: str
     expires_in: int
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def _view(user: User, keyring: Keyring, roles: frozenset[str]) -> UserView:
@@ -167,14 +167,23 @@ async def register(
     user_agent: str,
     client: str,
 ) -> IssuedTokens:
-    """Create a buyer and sign them in. Sign-ups are limited per client address, as login
-    attempts are; ``ip`` is None only for callers inside the platform (seeding, benchmarks)."""
+    """Create a buyer and sign them in. Sign-ups are limited per client address (a taken
+    email answers 409, so the limit is also what keeps anyone from testing many emails);
+    ``ip`` is None only for callers inside the platform (seeding, benchmarks)."""
     if ip is not None:
-        await _count_attempt(ctx, f"register:ip:{ip}", ctx.settings.login_attempts_per_ip)
+        await _count_registration(ctx, ip)
     user = await create_user(uow, ctx, email=email, password=password, nickname=nickname)
     tokens = await _open_session(uow, ctx, user, frozenset(), user_agent=user_agent, client=client)
     await uow.commit()
+    if ip is not None:
+        await guard.record_success(ctx, guard.LoginAttempt(user.id, ip))
     return tokens
+
+
+@dataclass(frozen=True)
+class ChallengeAnswer:
+    challenge_id: str
+    solution: str
 
 
 async def login(
@@ -186,18 +195,25 @@ async def login(
     ip: str,
     user_agent: str,
     client: str,
+    challenge: ChallengeAnswer | None = None,
 ) -> IssuedTokens:
-    """Check credentials. Unknown login and wrong password look the same, in
-    answer and in time; attempts are limited per account and per address."""
-    login_key = ctx.keyring.lookup_hash(login.strip().lower())
-    await _count_attempt(ctx, f"login:acct:{login_key}", ctx.settings.login_attempts_per_account)
-    await _count_attempt(ctx, f"login:ip:{ip}", ctx.settings.login_attempts_per_ip)
-    user = await _find_by_login(uow, ctx, login)
+    """Check credentials. Unknown login and wrong password look the same, in answer and
+    in time; failures are limited per address and per (account, address), and an account
+    under attack asks for a challenge from networks its owner has not used (``guard``)."""
+    normalised = normalise_login(login)
+    user = await _find_by_login(uow, ctx, normalised)
+    attempt = guard.LoginAttempt(user.id if user else ctx.keyring.lookup_hash(normalised), ip)
+    if await guard.check(ctx, attempt) and not await _solved(ctx, challenge):
+        if await guard.record_unsolved(ctx, attempt) and user is not None:
+            await _raise_login_alert(uow, ctx, user.id, attempt)
+        raise AppError("challenge_failed" if challenge else "challenge_required")
     if not verify_password(user.password_hash if user else None, password) or user is None:
+        if await guard.record_failure(ctx, attempt) and user is not None:
+            await _raise_login_alert(uow, ctx, user.id, attempt)
         raise AppError("invalid_credentials")
     if user.status != "active":
         raise AppError("account_disabled")
-    await ctx.rate_limiter.reset(f"login:acct:{login_key}")
+    await guard.record_success(ctx, attempt)
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = uow.now()
@@ -208,24 +224,84 @@ async def login(
     return tokens
 
 
-async def _count_attempt(ctx: AppContext, key: str, limit: int) -> None:
-    """Count one attempt in the key's window; over the limit, refuse with when to retry."""
+async def _solved(ctx: AppContext, challenge: ChallengeAnswer | None) -> bool:
+    return challenge is not None and await CAPTCHA.verify(ctx, challenge.challenge_id, challenge.solution)
+
+
+async def _count_registration(ctx: AppContext, ip: str) -> None:
     allowed, retry_after = await ctx.rate_limiter.hit(
-        key, limit=limit, window_seconds=ctx.settings.login_window_seconds
+        f"register:ip:{ip}",
+        limit=ctx.settings.registrations_per_ip,
+        window_seconds=ctx.settings.registration_window_seconds,
     )
     if not allowed:
-        raise AppError(
-            "too_many_attempts", retry_after=retry_after, headers={"Retry-After": str(retry_after)}
+        raise AppError("rate_limited", retry_after=retry_after, headers={"Retry-After": str(retry_after)})
+
+
+async def _find_by_login(uow: UnitOfWork, ctx: AppContext, normalised: str) -> User | None:
+    lookup = ctx.keyring.lookup_hash(normalised)
+    column = User.email_lookup if is_email(normalised) else User.phone_lookup
+    return await uow.session.scalar(select(User).where(column == lookup))
+
+
+async def _raise_login_alert(
+    uow: UnitOfWork, ctx: AppContext, user_id: str, attempt: guard.LoginAttempt
+) -> None:
+    """Record that the account is attacked from several networks (its own transaction:
+    the login itself fails)."""
+    uow.session.add(
+        LoginAlert(
+            user_id=user_id,
+            networks=await guard.failing_networks(ctx, attempt.account),
+            last_network=attempt.network,
+            created_at=uow.now(),
         )
+    )
+    await uow.commit()
 
 
-async def _find_by_login(uow: UnitOfWork, ctx: AppContext, login: str) -> User | None:
-    value = login.strip().lower()
-    if "@" in value:
-        condition = User.email_lookup == ctx.keyring.lookup_hash(value)
-    else:
-        condition = User.phone_lookup == ctx.keyring.lookup_hash(value.replace(" ", "").replace("-", ""))
-    return await uow.session.scalar(select(User).where(condition))
+@dataclass(frozen=True)
+class LoginAlertView:
+    id: str
+    user_id: str
+    email: str
+    networks: int
+    last_network: str
+    created_at: datetime
+
+
+async def list_login_alerts(
+    uow: UnitOfWork, ctx: AppContext, *, limit: int, cursor: str | None
+) -> tuple[list[LoginAlertView], str | None]:
+    """Login alerts, newest first, for the platform's operators."""
+    query = (
+        select(LoginAlert, User.email_ciphertext)
+        .join(User, User.id == LoginAlert.user_id)
+        .order_by(LoginAlert.created_at.desc(), LoginAlert.id.desc())
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            at, last_id = datetime.fromisoformat(str(after["at"])), str(after["id"])
+        except (KeyError, ValueError) as exc:
+            raise AppError("invalid_cursor") from exc
+        query = query.where(
+            (LoginAlert.created_at < at) | ((LoginAlert.created_at == at) & (LoginAlert.id < last_id))
+        )
+    rows = (await uow.session.execute(query)).all()
+    page = [
+        LoginAlertView(a.id, a.user_id, ctx.keyring.decrypt(email), a.networks, a.last_network, a.created_at)
+        for a, email in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor({"at": page[-1].created_at.isoformat(), "id": page[-1].id})
+    return page, next_cursor
+
+
+async def issue_challenge(ctx: AppContext) -> Challenge:
+    return await CAPTCHA.issue(ctx)
 
 
 async def _open_session(

@@ -78,6 +78,26 @@ export interface paths {
         patch: operations["update_category_api_v1_admin_categories__category_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/login-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Login Alerts
+         * @description Accounts whose password is being tried from several networks, newest first.
+         */
+        get: operations["login_alerts_api_v1_admin_login_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/search/synonyms": {
         parameters: {
             query?: never;
@@ -199,6 +219,26 @@ export interface paths {
         put?: never;
         /** Suspend Shop */
         post: operations["suspend_shop_api_v1_admin_shops__shop_id__suspend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New Challenge
+         * @description A proof-of-work challenge, for a login answered ``challenge_required``.
+         */
+        post: operations["new_challenge_api_v1_auth_challenges_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1837,6 +1877,30 @@ export interface components {
             spec_template?: components["schemas"]["SpecTemplateItem"][] | null;
         };
         /**
+         * ChallengeOut
+         * @description Find a decimal counter such that sha256(nonce + counter) starts with ``difficulty``
+         *     zero bits, and send it as ``solution`` with ``challenge_id`` in the login.
+         */
+        ChallengeOut: {
+            /**
+             * Algorithm
+             * @default sha256-leading-zero-bits
+             * @constant
+             */
+            algorithm?: "sha256-leading-zero-bits";
+            /** Challenge Id */
+            challenge_id: string;
+            /** Difficulty */
+            difficulty: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Nonce */
+            nonce: string;
+        };
+        /**
          * CheckoutIn
          * @description Either ``items`` (buy now, 立即购买) or ``cart_item_ids`` (from the cart), not both.
          */
@@ -1962,8 +2026,31 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** LoginAlertOut */
+        LoginAlertOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            /** Last Network */
+            last_network: string;
+            /** Networks */
+            networks: number;
+            /** User Id */
+            user_id: string;
+        };
         /** LoginIn */
         LoginIn: {
+            /**
+             * Challenge Id
+             * @description From POST /auth/challenges, when asked
+             */
+            challenge_id?: string | null;
             /**
              * Login
              * @description Email or phone
@@ -1971,6 +2058,11 @@ export interface components {
             login: string;
             /** Password */
             password: string;
+            /**
+             * Solution
+             * @description The counter that solves the challenge
+             */
+            solution?: string | null;
         };
         /** LowStockOut */
         LowStockOut: {
@@ -2367,6 +2459,13 @@ export interface components {
         Page_InvitationOut_: {
             /** Items */
             items: components["schemas"]["InvitationOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[LoginAlertOut] */
+        Page_LoginAlertOut_: {
+            /** Items */
+            items: components["schemas"]["LoginAlertOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -3545,6 +3644,40 @@ export interface operations {
             };
         };
     };
+    login_alerts_api_v1_admin_login_alerts_get: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LoginAlertOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_synonyms_api_v1_admin_search_synonyms_get: {
         parameters: {
             query?: {
@@ -3830,6 +3963,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShopOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    new_challenge_api_v1_auth_challenges_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeOut"];
                 };
             };
             /** @description A problem (application/problem+json) */

@@ -2,9 +2,10 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 import { authApi } from '@/api/auth'
-import { CSRF_COOKIE, readCookie } from '@/api/http'
+import { CSRF_COOKIE, isApiError, readCookie } from '@/api/http'
 import { meApi } from '@/api/me'
-import type { LoginInput, ProfileUpdate, RegisterInput, Role, User } from '@/api/types'
+import type { AuthResult, LoginInput, ProfileUpdate, RegisterInput, Role, User } from '@/api/types'
+import { solveChallenge } from '@/utils/challenge'
 
 export interface ConsoleLinks {
   /** "Merchant console": the user owns or works in a shop. */
@@ -21,10 +22,19 @@ export function consoleLinksFor(roles: readonly Role[] | null | undefined): Cons
   return { merchant, openShop: !merchant, admin: list.includes('platform_admin') }
 }
 
+const CHALLENGE_CODES = new Set(['challenge_required', 'challenge_failed'])
+
+async function withSolvedChallenge(input: LoginInput): Promise<LoginInput> {
+  const challenge = await authApi.challenge()
+  return { ...input, challenge_id: challenge.challenge_id, solution: await solveChallenge(challenge) }
+}
+
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
   /** True once the first `GET /me` has answered (either way). */
   const ready = ref(false)
+  /** A login is solving the challenge the server asked for. */
+  const verifying = ref(false)
   let initializing: Promise<void> | null = null
 
   const isLoggedIn = computed(() => user.value !== null)
@@ -57,8 +67,24 @@ export const useAuthStore = defineStore('auth', () => {
     return initializing
   }
 
+  /**
+   * Sign in. When the account is under attack the server asks this network for a challenge
+   * first (`challenge_required`): it is solved here, unseen, and the login sent again; once
+   * more with a fresh one if that expired meanwhile (`challenge_failed`).
+   */
   async function login(input: LoginInput): Promise<User> {
-    const result = await authApi.login(input)
+    let result: AuthResult | null = null
+    for (let tries = 0; result === null; tries += 1) {
+      try {
+        verifying.value = tries > 0
+        result = await authApi.login(tries === 0 ? input : await withSolvedChallenge(input))
+      } catch (error) {
+        const challenged = isApiError(error) && CHALLENGE_CODES.has(error.code)
+        if (!challenged || tries >= 2) throw error
+      } finally {
+        verifying.value = false
+      }
+    }
     user.value = result.user
     ready.value = true
     return result.user
@@ -93,6 +119,7 @@ export const useAuthStore = defineStore('auth', () => {
   return {
     user,
     ready,
+    verifying,
     isLoggedIn,
     roles,
     links,

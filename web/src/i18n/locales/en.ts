@@ -167,6 +167,7 @@ const en: MessageSchema = {
     passwordPlaceholder: 'Your password',
     passwordHint: '{min}–{max} characters, with letters and digits',
     submitLogin: 'Log in',
+    verifyingLogin: 'Checking this device…',
     noAccount: 'No account yet?',
     toRegister: 'Sign up for free',
     registerTitle: 'Create your Jishi account',

@@ -164,6 +164,7 @@ const zhCN = {
     passwordPlaceholder: '请输入密码',
     passwordHint: '{min}–{max} 个字符，须包含字母和数字',
     submitLogin: '登录',
+    verifyingLogin: '正在进行安全验证…',
     noAccount: '还没有账号？',
     toRegister: '免费注册',
     registerTitle: '注册集市账号',
