@@ -41,6 +41,7 @@ from jishi.payments import events as payment_events
 from jishi.payments import jobs as payment_jobs
 from jishi.payments import service as payments
 from jishi.pricing.contributors import CONTRIBUTORS, Phase
+from jishi.privacy import errors as privacy_errors
 from jishi.search import handlers as search
 from jishi.shops import events as shop_events
 from jishi.shops import service as shops
@@ -54,7 +55,13 @@ def wire() -> None:
     global _wired
     if _wired:
         return
-    for codes in (cart_errors.ERRORS, inventory_errors.ERRORS, order_errors.ERRORS, payment_errors.ERRORS):
+    for codes in (
+        cart_errors.ERRORS,
+        inventory_errors.ERRORS,
+        order_errors.ERRORS,
+        payment_errors.ERRORS,
+        privacy_errors.ERRORS,
+    ):
         register_errors(codes)
     _declare_events()
     payments.on_payment_paid(orders.mark_payment_orders_paid)

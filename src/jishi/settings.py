@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # Unpaid orders are cancelled after this (待付款超时); shipped ones complete after auto_complete.
     order_payment_timeout_seconds: int = 30 * 60
     order_auto_complete_seconds: int = 10 * 24 * 3600
+    # Virtual numbers (隐私号) a shop's courier calls instead of the buyer's: the local pool's
+    # prefix (the rest of the 11 digits vary) and how long one stays bound to a buyer.
+    privacy_number_prefix: str = "1700000"
+    privacy_number_ttl_seconds: int = 3 * 24 * 3600
 
     # PostgreSQL connections per process; requests beyond it wait for one. Keep
     # processes × pool below the server's max_connections.
