@@ -11,9 +11,9 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     order_auto_complete_seconds: int = 10 * 24 * 3600
     # Virtual numbers (隐私号) a shop's courier calls instead of the buyer's: the local pool's
     # prefix (the rest of the 11 digits vary) and how long one stays bound to a buyer.
-    privacy_number_prefix: str = "1700000"
-    privacy_number_ttl_seconds: int = 3 * 24 * 3600
+    privacy_number_prefix: Annotated[str, Field(pattern=r"^[0-9]{3,10}$")] = "1700000"
+    privacy_number_ttl_seconds: Annotated[int, Field(gt=0)] = 3 * 24 * 3600
 
     # PostgreSQL connections per process; requests beyond it wait for one. Keep
     # processes × pool below the server's max_connections.

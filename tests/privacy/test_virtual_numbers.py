@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from jishi.core.clock import FrozenClock
 from jishi.core.context import AppContext
+from jishi.settings import Settings
 from tests.catalog.helpers import API
 from tests.conftest import Account, register
 from tests.shopping import Market, build_market, new_buyer, pay_in_sandbox, place_order
@@ -144,3 +146,11 @@ async def test_access_logs_are_the_owners_and_the_platforms(
         if cursor is None:
             break
     assert seen == newest_first
+
+
+def test_the_number_pool_is_checked_at_start_up() -> None:
+    for prefix in ("17x0000", "17", "17000000000"):
+        with pytest.raises(ValidationError):
+            Settings(privacy_number_prefix=prefix)
+    with pytest.raises(ValidationError):
+        Settings(privacy_number_ttl_seconds=0)

@@ -225,21 +225,21 @@ describe('merchant orders', () => {
   it('shows the masked contact the shop is given, and none before payment or once cancelled', async () => {
     const region = { province: '浙江省', city: '杭州市', district: '西湖区' }
     const toShip = await detailOf(order('o1', 'paid', { address: { recipient: '王小明', phone: '138****8000', ...region, detail: '文三路 1 号' } }))
-    expect(toShip.wrapper.get('[data-testid="address-phone"]').text()).toBe('138****8000')
-    expect(toShip.wrapper.get('[data-testid="address-where"]').text()).toContain('文三路 1 号')
-    expect(toShip.wrapper.find('[data-testid="address-hidden"]').exists()).toBe(false)
+    expect(toShip.wrapper.get('[data-testid="order-address-phone"]').text()).toBe('138****8000')
+    expect(toShip.wrapper.get('[data-testid="order-address-where"]').text()).toContain('文三路 1 号')
+    expect(toShip.wrapper.find('[data-testid="order-address-hidden"]').exists()).toBe(false)
 
     const shipped = await detailOf({ ...order('o1', 'shipped'), address: { recipient: '王**', phone: '138****8000', ...region, detail: null } })
-    expect(shipped.wrapper.get('[data-testid="address-recipient"]').text()).toBe('王**')
-    expect(shipped.wrapper.get('[data-testid="address-where"]').text()).toBe('浙江省 杭州市 西湖区')
-    expect(shipped.wrapper.get('[data-testid="address-hidden"]').text()).toContain('详细地址不再显示')
+    expect(shipped.wrapper.get('[data-testid="order-address-recipient"]').text()).toBe('王**')
+    expect(shipped.wrapper.get('[data-testid="order-address-where"]').text()).toBe('浙江省 杭州市 西湖区')
+    expect(shipped.wrapper.get('[data-testid="order-address-hidden"]').text()).toContain('详细地址不再显示')
     expect(shipped.wrapper.text()).not.toContain('null')
 
     const unpaid = await detailOf({ ...order('o1', 'pending_payment'), address: null })
-    expect(unpaid.wrapper.get('[data-testid="address-none"]').text()).toContain('付款后')
+    expect(unpaid.wrapper.get('[data-testid="order-address-none"]').text()).toContain('付款后')
     expect(unpaid.wrapper.find('[data-testid="contact-buyer"]').exists()).toBe(false)
     const cancelled = await detailOf({ ...order('o1', 'cancelled'), address: null })
-    expect(cancelled.wrapper.get('[data-testid="address-none"]').text()).toContain('已取消')
+    expect(cancelled.wrapper.get('[data-testid="order-address-none"]').text()).toContain('已取消')
     expect(cancelled.wrapper.find('[data-testid="contact-buyer"]').exists()).toBe(false)
   })
 
