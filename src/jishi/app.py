@@ -30,6 +30,8 @@ from jishi.inventory.api import router as inventory_router
 from jishi.orders.api import router as orders_router
 from jishi.payments import sandbox_gateway
 from jishi.payments.api import router as payments_router
+from jishi.privacy.api import admin_router as privacy_admin_router
+from jishi.privacy.api import router as privacy_router
 from jishi.search import text as search_text
 from jishi.search.api import admin_router as search_admin_router
 from jishi.search.api import router as search_router
@@ -52,9 +54,11 @@ PACKAGE_ROUTERS: tuple[APIRouter, ...] = (
     shops_router,
     media_router,
     inventory_router,
+    privacy_router,
     shops_admin_router,
     catalog_admin_router,
     search_admin_router,
+    privacy_admin_router,
 )
 
 

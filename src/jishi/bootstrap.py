@@ -42,6 +42,7 @@ from jishi.payments import events as payment_events
 from jishi.payments import jobs as payment_jobs
 from jishi.payments import service as payments
 from jishi.pricing.contributors import CONTRIBUTORS, Phase
+from jishi.privacy import errors as privacy_errors
 from jishi.search import handlers as search
 from jishi.shops import events as shop_events
 from jishi.shops import service as shops
@@ -61,6 +62,7 @@ def wire() -> None:
         inventory_errors.ERRORS,
         order_errors.ERRORS,
         payment_errors.ERRORS,
+        privacy_errors.ERRORS,
     ):
         register_errors(codes)
     _declare_events()

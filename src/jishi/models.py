@@ -11,5 +11,6 @@ def import_all_models() -> None:
     import jishi.inventory.models
     import jishi.orders.models
     import jishi.payments.models
+    import jishi.privacy.models
     import jishi.search.models
     import jishi.shops.models  # noqa: F401

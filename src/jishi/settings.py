@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Unpaid orders are cancelled after this (待付款超时); shipped ones complete after auto_complete.
     order_payment_timeout_seconds: int = 30 * 60
     order_auto_complete_seconds: int = 10 * 24 * 3600
+    # Virtual numbers (隐私号) a shop's courier calls instead of the buyer's: the local pool's
+    # prefix (the rest of the 11 digits vary) and how long one stays bound to a buyer.
+    privacy_number_prefix: Annotated[str, Field(pattern=r"^[0-9]{3,10}$")] = "1700000"
+    privacy_number_ttl_seconds: Annotated[int, Field(gt=0)] = 3 * 24 * 3600
 
     # Uploaded images: pictures above this many pixels are refused from their header, before
     # decoding (a decoded picture takes 3–4 bytes a pixel, several times over while it is

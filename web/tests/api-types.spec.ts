@@ -17,9 +17,12 @@ import type {
   OrderSummaryPage,
   ProductSearchResult,
   Shop,
+  ShopOrder,
+  ShopOrderSummaryPage,
   ShopPage,
   StatusCounts,
   SynonymPage,
+  VirtualNumber,
 } from '@/api/types'
 
 describe('the API client, typed by path', () => {
@@ -33,7 +36,9 @@ describe('the API client, typed by path', () => {
   it('gives the API modules the answers of their paths, the same as the aliases of types.ts', () => {
     expectTypeOf(ordersApi.list).returns.resolves.toEqualTypeOf<OrderSummaryPage>()
     expectTypeOf(ordersApi.counts).returns.resolves.toEqualTypeOf<StatusCounts>()
-    expectTypeOf(shopOrdersApi.list).returns.resolves.toEqualTypeOf<OrderSummaryPage>()
+    expectTypeOf(shopOrdersApi.list).returns.resolves.toEqualTypeOf<ShopOrderSummaryPage>()
+    expectTypeOf(shopOrdersApi.get).returns.resolves.toEqualTypeOf<ShopOrder>()
+    expectTypeOf(shopOrdersApi.contactBuyer).returns.resolves.toEqualTypeOf<VirtualNumber>()
     expectTypeOf(shopsApi.list).returns.resolves.toEqualTypeOf<ShopPage>()
     expectTypeOf(adminCatalogApi.brands).returns.resolves.toEqualTypeOf<BrandPage>()
     expectTypeOf(adminCatalogApi.synonyms).returns.resolves.toEqualTypeOf<SynonymPage>()

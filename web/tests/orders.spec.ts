@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import type { MyShop } from '@/api/types'
+import type { MyShop, ShopOrder } from '@/api/types'
 import { formatDuration } from '@/composables/useCountdown'
 import { useMerchantStore } from '@/stores/merchant'
 import { buyerActions, orderTabs, parseOrderTab, tabCount } from '@/utils/orders'
@@ -207,5 +207,55 @@ describe('merchant orders', () => {
     await settle()
     expect(calls.some((c) => c.method === 'POST' && c.url === '/api/v1/shops/s1/orders/o1/mark-delivered')).toBe(true)
     expect(wrapper.find('[data-testid="mark-delivered"]').exists()).toBe(false)
+  })
+
+  async function detailOf(shopOrder: ShopOrder, extra: (call: { url: string; method: string }) => Response | null = () => null) {
+    const calls = mockFetch((call) => {
+      if (call.url === '/api/v1/shops/s1/orders/o1') return json(200, shopOrder)
+      return extra(call) ?? json(404, {})
+    })
+    const { wrapper } = await mountWith(MerchantOrderDetailView, { orderId: 'o1' }, '/merchant/orders/o1', () => {
+      const merchant = useMerchantStore()
+      merchant.shops = [shop]
+      merchant.loaded = true
+    })
+    return { calls, wrapper }
+  }
+
+  it('shows the masked contact the shop is given, and none before payment or once cancelled', async () => {
+    const region = { province: '浙江省', city: '杭州市', district: '西湖区' }
+    const toShip = await detailOf(order('o1', 'paid', { address: { recipient: '王小明', phone: '138****8000', ...region, detail: '文三路 1 号' } }))
+    expect(toShip.wrapper.get('[data-testid="order-address-phone"]').text()).toBe('138****8000')
+    expect(toShip.wrapper.get('[data-testid="order-address-where"]').text()).toContain('文三路 1 号')
+    expect(toShip.wrapper.find('[data-testid="order-address-hidden"]').exists()).toBe(false)
+
+    const shipped = await detailOf({ ...order('o1', 'shipped'), address: { recipient: '王**', phone: '138****8000', ...region, detail: null } })
+    expect(shipped.wrapper.get('[data-testid="order-address-recipient"]').text()).toBe('王**')
+    expect(shipped.wrapper.get('[data-testid="order-address-where"]').text()).toBe('浙江省 杭州市 西湖区')
+    expect(shipped.wrapper.get('[data-testid="order-address-hidden"]').text()).toContain('详细地址不再显示')
+    expect(shipped.wrapper.text()).not.toContain('null')
+
+    const unpaid = await detailOf({ ...order('o1', 'pending_payment'), address: null })
+    expect(unpaid.wrapper.get('[data-testid="order-address-none"]').text()).toContain('付款后')
+    expect(unpaid.wrapper.find('[data-testid="contact-buyer"]').exists()).toBe(false)
+    const cancelled = await detailOf({ ...order('o1', 'cancelled'), address: null })
+    expect(cancelled.wrapper.get('[data-testid="order-address-none"]').text()).toContain('已取消')
+    expect(cancelled.wrapper.find('[data-testid="contact-buyer"]').exists()).toBe(false)
+  })
+
+  it('contacts the buyer through a virtual number', async () => {
+    const shopOrder = { ...order('o1', 'shipped'), address: { recipient: '王**', phone: '138****8000', province: '浙江省', city: '杭州市', district: '西湖区', detail: null } }
+    const { calls, wrapper } = await detailOf(shopOrder, (call) =>
+      call.method === 'POST' && call.url === '/api/v1/shops/s1/orders/o1/contact'
+        ? json(200, { order_id: 'o1', virtual_number: '17000001234', expires_at: '2025-11-28T09:30:00Z' })
+        : null,
+    )
+    await wrapper.get('[data-testid="contact-buyer"]').trigger('click')
+    await settle()
+    expect(calls.filter((c) => c.url.endsWith('/contact'))).toHaveLength(1)
+    expect(wrapper.get('[data-testid="virtual-number"]').text()).toBe('17000001234')
+    expect(wrapper.get('[data-testid="virtual-number"]').attributes('href')).toBe('tel:17000001234')
+    expect(wrapper.get('[data-testid="virtual-number-until"]').text()).toContain('2025')
+    expect(wrapper.text()).not.toContain('13800138000')
   })
 })

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import AwareDatetime
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +21,7 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, rowcount
 from jishi.core.errors import AppError, FieldError, NotFound, invalid_field
 from jishi.core.ids import new_id
-from jishi.core.pagination import decode_cursor, encode_cursor
+from jishi.core.pagination import CursorCodec, CursorId, CursorPosition
 from jishi.core.security import (
     Keyring,
     hash_password,
@@ -270,6 +271,14 @@ class LoginAlertView:
     created_at: datetime
 
 
+class AlertPosition(CursorPosition):
+    at: AwareDatetime
+    id: CursorId
+
+
+LOGIN_ALERTS_CURSOR = CursorCodec("login_alerts", AlertPosition)
+
+
 async def list_login_alerts(
     uow: UnitOfWork, ctx: AppContext, *, limit: int, cursor: str | None
 ) -> tuple[list[LoginAlertView], str | None]:
@@ -280,12 +289,9 @@ async def list_login_alerts(
         .order_by(LoginAlert.created_at.desc(), LoginAlert.id.desc())
         .limit(limit + 1)
     )
-    after = decode_cursor(cursor)
+    after = LOGIN_ALERTS_CURSOR.decode(ctx.keyring, cursor)
     if after is not None:
-        try:
-            at, last_id = datetime.fromisoformat(str(after["at"])), str(after["id"])
-        except (KeyError, ValueError) as exc:
-            raise AppError("invalid_cursor") from exc
+        at, last_id = after.at, after.id
         query = query.where(
             (LoginAlert.created_at < at) | ((LoginAlert.created_at == at) & (LoginAlert.id < last_id))
         )
@@ -296,7 +302,8 @@ async def list_login_alerts(
     ]
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = encode_cursor({"at": page[-1].created_at.isoformat(), "id": page[-1].id})
+        position = AlertPosition(at=page[-1].created_at, id=page[-1].id)
+        next_cursor = LOGIN_ALERTS_CURSOR.encode(ctx.keyring, position)
     return page, next_cursor
 
 

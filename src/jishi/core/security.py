@@ -82,7 +82,24 @@ class Keyring:
 
 
 def mask_phone(phone: str) -> str:
+    """``13800138000`` → ``138****8000``."""
     digits = phone.strip()
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    """``alice@example.com`` → ``a***@example.com``; the domain stays (it names no one)."""
+    local, at, domain = email.strip().partition("@")
+    if not at:
+        return "*" * len(local)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_name(name: str) -> str:
+    """``张三丰`` → ``张**``, as a waybill shows a recipient; one character is all masked."""
+    name = name.strip()
+    if len(name) < 2:
+        return "*" * len(name)
+    return name[0] + "*" * (len(name) - 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, status
 from fastapi.responses import JSONResponse
@@ -76,7 +76,16 @@ async def my_order(
     order_id: str, principal: CurrentUser, uow: Uow, ctx: Ctx, locale: Locale
 ) -> schemas.OrderOut:
     order = await service.buyer_order(uow, principal.user_id, order_id)
-    return await _order_out(uow, ctx, order, locale)
+    contact = service.shipping_contact(ctx, order)
+    address = schemas.ShippingAddressOut(
+        recipient=contact.recipient,
+        phone=contact.phone,
+        province=order.ship_province,
+        city=order.ship_city,
+        district=order.ship_district,
+        detail=contact.detail,
+    )
+    return schemas.OrderOut(**await _detail_fields(uow, order, locale), address=address)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=schemas.OrderStatusOut)
@@ -103,7 +112,7 @@ async def carriers() -> list[schemas.CarrierOut]:
 # ---- the shop's side ----------------------------------------------------------------------------
 
 
-@router.get("/shops/{shop_id}/orders", response_model=Page[schemas.OrderSummaryOut])
+@router.get("/shops/{shop_id}/orders", response_model=Page[schemas.ShopOrderSummaryOut])
 async def shop_orders(
     access: ShopMemberAccess,
     uow: Uow,
@@ -111,11 +120,16 @@ async def shop_orders(
     status: StatusFilter = None,
     limit: Limit = 20,
     cursor: CursorParam = None,
-) -> Page[schemas.OrderSummaryOut]:
+) -> Page[schemas.ShopOrderSummaryOut]:
     orders, next_cursor = await service.list_orders(
         uow, ctx.keyring, shop_id=access.shop.id, status=status, limit=limit, cursor=cursor
     )
-    return Page(items=await _summaries(uow, orders), next_cursor=next_cursor)
+    contacts = {order.id: _shop_contact(ctx, order) for order in orders}
+    items = [
+        schemas.ShopOrderSummaryOut(**dict(summary), address=contacts[summary.id])
+        for summary in await _summaries(uow, orders)
+    ]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/shops/{shop_id}/orders/counts", response_model=schemas.StatusCountsOut)
@@ -123,12 +137,12 @@ async def shop_order_counts(access: ShopMemberAccess, uow: Uow) -> schemas.Statu
     return schemas.StatusCountsOut(counts=await service.status_counts(uow, shop_id=access.shop.id))
 
 
-@router.get("/shops/{shop_id}/orders/{order_id}", response_model=schemas.OrderOut)
+@router.get("/shops/{shop_id}/orders/{order_id}", response_model=schemas.ShopOrderOut)
 async def shop_order(
     order_id: str, access: ShopMemberAccess, uow: Uow, ctx: Ctx, locale: Locale
-) -> schemas.OrderOut:
+) -> schemas.ShopOrderOut:
     order = await service.shop_order(uow, access.shop.id, order_id)
-    return await _order_out(uow, ctx, order, locale)
+    return schemas.ShopOrderOut(**await _detail_fields(uow, order, locale), address=_shop_contact(ctx, order))
 
 
 @router.post("/shops/{shop_id}/orders/{order_id}/ship", response_model=schemas.OrderStatusOut)
@@ -188,15 +202,20 @@ def _summary_fields(order: Order, shop_name: str) -> dict[str, object]:
     }
 
 
-async def _order_out(uow: UnitOfWork, ctx: AppContext, order: Order, locale: str) -> schemas.OrderOut:
+def _shop_contact(ctx: AppContext, order: Order) -> schemas.ShopContactOut | None:
+    contact = service.contact_for_shop(ctx, order)
+    return None if contact is None else schemas.ShopContactOut.model_validate(contact, from_attributes=True)
+
+
+async def _detail_fields(uow: UnitOfWork, order: Order, locale: str) -> dict[str, Any]:
+    """An order's fields as buyer and shop both see them; each adds its own view of the address."""
     lines = [
         schemas.OrderLineOut.model_validate(line)
         for line in (await service.lines_of(uow, [order.id]))[order.id]
     ]
     terms = (await shops.shop_terms(uow, [order.shop_id])).get(order.shop_id)
-    contact = service.shipping_contact(ctx, order)
     carrier = next((c for c in CARRIERS if c.code == order.carrier_code), None)
-    return schemas.OrderOut(
+    return dict(
         **_summary_fields(order, terms.name if terms else ""),
         lines=lines,
         items=lines,
@@ -207,14 +226,6 @@ async def _order_out(uow: UnitOfWork, ctx: AppContext, order: Order, locale: str
         discounts=[schemas.AdjustmentOut.model_validate(d) for d in order.discounts],
         delivery_method=order.delivery_method,
         buyer_note=order.buyer_note,
-        address=schemas.ShippingAddressOut(
-            recipient=contact.recipient,
-            phone=contact.phone,
-            province=order.ship_province,
-            city=order.ship_city,
-            district=order.ship_district,
-            detail=contact.detail,
-        ),
         carrier_code=order.carrier_code,
         carrier_name=carrier.name if carrier else None,
         tracking_no=order.tracking_no,

@@ -173,7 +173,24 @@ class OrderSummaryOut(BaseModel):
     lines: list[OrderLineOut]
 
 
-class OrderOut(OrderSummaryOut):
+class ShopContactOut(BaseModel):
+    """The buyer's contact as a shop sees it: masked phone; once shipped, a masked name and
+    no street line (``detail`` null)."""
+
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str | None
+
+
+class ShopOrderSummaryOut(OrderSummaryOut):
+    # Null before payment and once cancelled: the shop has nothing to send.
+    address: ShopContactOut | None
+
+
+class _OrderDetailOut(OrderSummaryOut):
     buyer_id: str
     item_subtotal_fen: int
     discount_fen: int
@@ -181,7 +198,6 @@ class OrderOut(OrderSummaryOut):
     discounts: list[AdjustmentOut]
     delivery_method: str
     buyer_note: str
-    address: ShippingAddressOut
     carrier_code: str | None
     carrier_name: str | None
     tracking_no: str | None
@@ -195,6 +211,18 @@ class OrderOut(OrderSummaryOut):
     timeline: list[TimelineEntryOut]
     # Alias of ``lines`` named as the contract names it.
     items: list[OrderLineOut]
+
+
+class OrderOut(_OrderDetailOut):
+    """An order as its buyer sees it, with the full address they gave."""
+
+    address: ShippingAddressOut
+
+
+class ShopOrderOut(_OrderDetailOut):
+    """An order as its shop sees it (see ``orders.service.contact_for_shop``)."""
+
+    address: ShopContactOut | None
 
 
 class OrderStatusOut(BaseModel):

@@ -24,7 +24,7 @@ from jishi.core.db import UnitOfWork, rowcount, table_of
 from jishi.core.errors import AppError, NotFound, invalid_field
 from jishi.core.money import share_of_units
 from jishi.core.pagination import CursorCodec, CursorId, CursorPosition
-from jishi.core.security import Keyring
+from jishi.core.security import Keyring, mask_name, mask_phone
 from jishi.inventory import service as inventory
 from jishi.orders import reasons
 from jishi.orders.carriers import CARRIER_CODES
@@ -48,6 +48,7 @@ ACTIONS = {  # action → (zh, en) for order_state_conflict
     "ship": ("发货", "shipped"),
     "deliver": ("标记送达", "marked as delivered"),
     "confirm": ("确认收货", "confirmed as received"),
+    "contact": ("联系买家", "used to reach the buyer"),
 }
 STATUS_NAMES = {
     "pending_payment": "待付款",
@@ -487,5 +488,61 @@ class Contact:
 
 
 def shipping_contact(ctx: AppContext, order: Order) -> Contact:
+    """The full contact, for the buyer who gave it (and for binding a virtual number)."""
     data = json.loads(ctx.keyring.decrypt(order.ship_contact_ciphertext))
     return Contact(data["recipient"], data["phone"], data["detail"])
+
+
+@dataclass(frozen=True)
+class ShopContact:
+    """What a shop sees of where an order goes; ``detail`` is None once it has left."""
+
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str | None
+
+
+AWAITING_SHIPMENT = "paid"
+ON_ITS_WAY = frozenset({"shipped", "delivered", "completed"})
+
+
+def contact_for_shop(ctx: AppContext, order: Order) -> ShopContact | None:
+    """The buyer's contact as the shop may see it (最小必要): nothing before payment or
+    once cancelled; the full address with a masked phone while it is to be shipped; once
+    shipped, a masked name and phone and the region only. A full number is reached only
+    through a virtual number (``jishi.privacy``)."""
+    if order.status != AWAITING_SHIPMENT and order.status not in ON_ITS_WAY:
+        return None
+    contact = shipping_contact(ctx, order)
+    shipping = order.status == AWAITING_SHIPMENT
+    return ShopContact(
+        recipient=contact.recipient if shipping else mask_name(contact.recipient),
+        phone=mask_phone(contact.phone),
+        province=order.ship_province,
+        city=order.ship_city,
+        district=order.ship_district,
+        detail=contact.detail if shipping else None,
+    )
+
+
+REACHABLE = frozenset({"paid", "shipped"})
+
+
+@dataclass(frozen=True)
+class ReachableBuyer:
+    order_id: str
+    shop_id: str
+    buyer_id: str
+    phone: str
+
+
+async def buyer_to_reach(uow: UnitOfWork, ctx: AppContext, shop_id: str, order_id: str) -> ReachableBuyer:
+    """The buyer's real number, for a virtual number a shop or its courier can call; only
+    while the order is to be shipped or on its way (another shop's order is not found)."""
+    order = await _shop_order(uow, shop_id, order_id)
+    if order.status not in REACHABLE:
+        raise _conflict(order, "contact")
+    return ReachableBuyer(order.id, order.shop_id, order.buyer_id, shipping_contact(ctx, order).phone)

@@ -63,7 +63,7 @@ async def my_shops(principal: CurrentUser, uow: Uow) -> Page[schemas.MyShopOut]:
 
 @router.get("/shops/{shop_id}/members", response_model=Page[schemas.MemberOut])
 async def list_members(access: ShopMemberAccess, uow: Uow, ctx: Ctx) -> Page[schemas.MemberOut]:
-    members = await service.list_members(uow, ctx, access.shop.id)
+    members = await service.list_members(uow, ctx, access)
     return Page(items=[schemas.MemberOut.model_validate(m, from_attributes=True) for m in members])
 
 

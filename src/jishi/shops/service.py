@@ -17,7 +17,7 @@ from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork, any_of, rowcount
 from jishi.core.errors import AppError, FieldError, NotFound
 from jishi.core.pagination import CursorCodec, CursorId, CursorPosition
-from jishi.core.security import Keyring
+from jishi.core.security import Keyring, mask_email
 from jishi.shops import events
 from jishi.shops.models import Shop, ShopInvitation, ShopMember
 
@@ -332,15 +332,22 @@ class MemberView:
     joined_at: datetime
 
 
-async def list_members(uow: UnitOfWork, ctx: AppContext, shop_id: str) -> list[MemberView]:
+async def list_members(uow: UnitOfWork, ctx: AppContext, viewer: Membership) -> list[MemberView]:
+    """The shop's people. Only the owner, who invited them, sees their emails in full."""
     members = list(
         await uow.session.scalars(
-            select(ShopMember).where(ShopMember.shop_id == shop_id).order_by(ShopMember.joined_at)
+            select(ShopMember).where(ShopMember.shop_id == viewer.shop.id).order_by(ShopMember.joined_at)
         )
     )
     users = await accounts.users_by_id(uow, ctx, {m.user_id for m in members})
     return [
-        MemberView(m.user_id, users[m.user_id].email, users[m.user_id].nickname, m.role, m.joined_at)
+        MemberView(
+            m.user_id,
+            users[m.user_id].email if viewer.role == "owner" else mask_email(users[m.user_id].email),
+            users[m.user_id].nickname,
+            m.role,
+            m.joined_at,
+        )
         for m in members
         if m.user_id in users
     ]

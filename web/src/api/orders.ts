@@ -41,6 +41,9 @@ export const shopOrdersApi = {
     data(api.POST('/shops/{shop_id}/orders/{order_id}/ship', { params: shopOrder(shopId, orderId), body })),
   markDelivered: (shopId: string, orderId: string) =>
     data(api.POST('/shops/{shop_id}/orders/{order_id}/mark-delivered', { params: shopOrder(shopId, orderId) })),
+  /** A virtual number that rings the buyer (联系买家); the real one is never shown to the shop. */
+  contactBuyer: (shopId: string, orderId: string) =>
+    data(api.POST('/shops/{shop_id}/orders/{order_id}/contact', { params: shopOrder(shopId, orderId) })),
   carriers: () => data(api.GET('/carriers')),
   lowStock: (shopId: string, threshold: number, cursor?: string | null) =>
     data(

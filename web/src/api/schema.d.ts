@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/v1/admin/audit/personal-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Access Log
+         * @description Every reach for full personal data on the platform, newest first.
+         */
+        get: operations["access_log_api_v1_admin_audit_personal_data_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/brands": {
         parameters: {
             query?: never;
@@ -1010,6 +1030,26 @@ export interface paths {
         patch: operations["update_shop_api_v1_shops__shop_id__patch"];
         trace?: never;
     };
+    "/api/v1/shops/{shop_id}/audit/personal-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shop Access Log
+         * @description Who of the shop reached buyers' personal data, newest first (shop owner).
+         */
+        get: operations["shop_access_log_api_v1_shops__shop_id__audit_personal_data_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shops/{shop_id}/inventory/low-stock": {
         parameters: {
             query?: never;
@@ -1147,6 +1187,27 @@ export interface paths {
         get: operations["shop_order_api_v1_shops__shop_id__orders__order_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/orders/{order_id}/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Contact Buyer
+         * @description A virtual number that rings the buyer (联系买家), while the order is to be shipped or
+         *     on its way; the access is logged.
+         */
+        post: operations["contact_buyer_api_v1_shops__shop_id__orders__order_id__contact_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2279,7 +2340,10 @@ export interface components {
             /** Unit Price Fen */
             unit_price_fen: number;
         };
-        /** OrderOut */
+        /**
+         * OrderOut
+         * @description An order as its buyer sees it, with the full address they gave.
+         */
         OrderOut: {
             address: components["schemas"]["ShippingAddressOut"];
             /** Auto Complete At */
@@ -2511,6 +2575,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PersonalDataAccessOut] */
+        Page_PersonalDataAccessOut_: {
+            /** Items */
+            items: components["schemas"]["PersonalDataAccessOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ProductListItem] */
         Page_ProductListItem_: {
             /** Items */
@@ -2522,6 +2593,13 @@ export interface components {
         Page_SessionOut_: {
             /** Items */
             items: components["schemas"]["SessionOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ShopOrderSummaryOut] */
+        Page_ShopOrderSummaryOut_: {
+            /** Items */
+            items: components["schemas"]["ShopOrderSummaryOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -2627,6 +2705,30 @@ export interface components {
             status: "pending" | "paid" | "closed" | "refunded";
             /** Subject */
             subject: string;
+        };
+        /** PersonalDataAccessOut */
+        PersonalDataAccessOut: {
+            /** Actor Id */
+            actor_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data Subject Id */
+            data_subject_id: string | null;
+            /** Id */
+            id: string;
+            /** Ip */
+            ip: string;
+            /** Kind */
+            kind: string;
+            /** Shop Id */
+            shop_id: string | null;
+            /** Subject Id */
+            subject_id: string;
+            /** Subject Kind */
+            subject_kind: string;
         };
         /** PlacedOrderOut */
         PlacedOrderOut: {
@@ -3137,6 +3239,25 @@ export interface components {
             name: string;
         };
         /**
+         * ShopContactOut
+         * @description The buyer's contact as a shop sees it: masked phone; once shipped, a masked name and
+         *     no street line (``detail`` null).
+         */
+        ShopContactOut: {
+            /** City */
+            city: string;
+            /** Detail */
+            detail: string | null;
+            /** District */
+            district: string;
+            /** Phone */
+            phone: string;
+            /** Province */
+            province: string;
+            /** Recipient */
+            recipient: string;
+        };
+        /**
          * ShopOptionsIn
          * @description Per-shop choices: how it is delivered and a note for the merchant (买家留言).
          */
@@ -3154,6 +3275,111 @@ export interface components {
             note?: string;
             /** Shop Id */
             shop_id: string;
+        };
+        /**
+         * ShopOrderOut
+         * @description An order as its shop sees it (see ``orders.service.contact_for_shop``).
+         */
+        ShopOrderOut: {
+            address: components["schemas"]["ShopContactOut"] | null;
+            /** Auto Complete At */
+            auto_complete_at: string | null;
+            /** Buyer Id */
+            buyer_id: string;
+            /** Buyer Note */
+            buyer_note: string;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Carrier Code */
+            carrier_code: string | null;
+            /** Carrier Name */
+            carrier_name: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Delivery Method */
+            delivery_method: string;
+            /** Discount Fen */
+            discount_fen: number;
+            /** Discounts */
+            discounts: components["schemas"]["AdjustmentOut"][];
+            /** Id */
+            id: string;
+            /** Item Count */
+            item_count: number;
+            /** Item Subtotal Fen */
+            item_subtotal_fen: number;
+            /** Items */
+            items: components["schemas"]["OrderLineOut"][];
+            /** Lines */
+            lines: components["schemas"]["OrderLineOut"][];
+            /** Order No */
+            order_no: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Pay Deadline At */
+            pay_deadline_at: string | null;
+            /** Payment Id */
+            payment_id: string;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Shipping Fen */
+            shipping_fen: number;
+            /** Shop Id */
+            shop_id: string;
+            /** Shop Name */
+            shop_name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntryOut"][];
+            /** Total Fen */
+            total_fen: number;
+            /** Tracking No */
+            tracking_no: string | null;
+        };
+        /** ShopOrderSummaryOut */
+        ShopOrderSummaryOut: {
+            address: components["schemas"]["ShopContactOut"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Item Count */
+            item_count: number;
+            /** Lines */
+            lines: components["schemas"]["OrderLineOut"][];
+            /** Order No */
+            order_no: string;
+            /** Pay Deadline At */
+            pay_deadline_at: string | null;
+            /** Payment Id */
+            payment_id: string;
+            /** Shop Id */
+            shop_id: string;
+            /** Shop Name */
+            shop_name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled";
+            /** Total Fen */
+            total_fen: number;
         };
         /** ShopOut */
         ShopOut: {
@@ -3406,6 +3632,21 @@ export interface components {
             /** Roles */
             roles: ("buyer" | "shop_owner" | "shop_staff" | "platform_admin" | "customer_service")[];
         };
+        /**
+         * VirtualNumberOut
+         * @description A number that rings the buyer until ``expires_at`` (隐私号); the real one is never shown.
+         */
+        VirtualNumberOut: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Order Id */
+            order_id: string;
+            /** Virtual Number */
+            virtual_number: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -3415,6 +3656,40 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    access_log_api_v1_admin_audit_personal_data_get: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PersonalDataAccessOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_list_brands_api_v1_admin_brands_get: {
         parameters: {
             query?: {
@@ -5516,6 +5791,42 @@ export interface operations {
             };
         };
     };
+    shop_access_log_api_v1_shops__shop_id__audit_personal_data_get: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description From the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PersonalDataAccessOut_"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     low_stock_api_v1_shops__shop_id__inventory_low_stock_get: {
         parameters: {
             query?: {
@@ -5735,7 +6046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_OrderSummaryOut_"];
+                    "application/json": components["schemas"]["Page_ShopOrderSummaryOut_"];
                 };
             };
             /** @description A problem (application/problem+json) */
@@ -5798,7 +6109,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderOut"];
+                    "application/json": components["schemas"]["ShopOrderOut"];
+                };
+            };
+            /** @description A problem (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_buyer_api_v1_shops__shop_id__orders__order_id__contact_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VirtualNumberOut"];
                 };
             };
             /** @description A problem (application/problem+json) */

@@ -38,6 +38,9 @@ export const buyerActions = (status: OrderStatus) => ({
 
 export const canShip = (status: OrderStatus) => status === 'paid'
 
+/** A shop may ring its buyer, through a virtual number, while the order is to be shipped or on its way. */
+export const canContactBuyer = (status: OrderStatus) => status === 'paid' || status === 'shipped'
+
 /** The merchant records proof of delivery (签收) for a shipped order. */
 export const canMarkDelivered = (status: OrderStatus) => status === 'shipped'
 
