@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from jishi.core.validation import BilingualValueError
 
@@ -47,8 +48,11 @@ class ProblemFieldError(BaseModel):
     message: str
 
 
-class Problem(BaseModel):
-    """An RFC 9457 problem: every error answer of the API has this shape."""
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem: every error answer of the API has this shape. ``errors`` lists
+    each refused field of a 422; some codes add members of their own (RFC 9457 §3.2)."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str
     title: str
@@ -56,10 +60,10 @@ class Problem(BaseModel):
     code: str
     detail: str
     instance: str
-    errors: list[ProblemFieldError] | None = None
-    request_id: str | None = None
+    errors: list[ProblemFieldError] | SkipJsonSchema[None] = None
+    request_id: str | SkipJsonSchema[None] = None
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    "4XX": {"model": Problem, "description": "A problem (application/problem+json)"},
+    "4XX": {"model": ProblemDetails, "description": "A problem (application/problem+json)"},
 }
