@@ -80,8 +80,9 @@ def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def _declare_problems(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     problem = {"schema": PROBLEM_REF}
-    for status, response in list(responses.items()):
-        if status.startswith("4"):
+    for status, response in responses.items():
+        # A route that declares its own error media type (a gateway's callback) keeps it.
+        if status.startswith("4") and set(response.get("content", {})) <= {"application/json"}:
             response["content"] = {PROBLEM_JSON: problem}
     if operation.get("parameters") or operation.get("requestBody"):
         responses["422"] = {
