@@ -139,7 +139,9 @@ def _cases(operation: Any, ids: dict[str, str]) -> st.SearchStrategy[Any]:
     """Valid requests aimed at the market's ids, and invalid ones where there is something to
     get wrong (a path of bare ids has none: every string is a well-formed id)."""
     known = {name: value for name, value in ids.items() if name in operation.path_parameters}
-    cases: st.SearchStrategy[Any] = operation.as_strategy(GenerationMode.POSITIVE, path_parameters=known or None)
+    cases: st.SearchStrategy[Any] = operation.as_strategy(
+        GenerationMode.POSITIVE, path_parameters=known or None
+    )
     if operation.body or operation.query:
         cases = st.one_of(cases, operation.as_strategy(GenerationMode.NEGATIVE))
     return cases

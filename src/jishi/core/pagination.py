@@ -14,7 +14,15 @@ from jishi.core.errors import AppError
 T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1..100")]
-CursorParam = Annotated[str | None, Query(max_length=500, description="From the previous page")]
+# The pattern is declared, not enforced here: the codec answers 422 ``invalid_cursor`` itself.
+CursorParam = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description="From the previous page",
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]+$"},
+    ),
+]
 
 
 class Page(BaseModel, Generic[T]):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from jishi.core.validation import BilingualValueError
@@ -26,6 +26,11 @@ def nonblank(value: str) -> str:
     if not value:
         raise BilingualValueError("blank", "must not be blank", "不能为空")
     return value
+
+
+# What ``nonblank`` and ``StrictBody`` enforce, declared: a character that is neither space nor NUL.
+NON_BLANK_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+NonBlank = Annotated[str, Field(json_schema_extra={"pattern": NON_BLANK_PATTERN}), AfterValidator(nonblank)]
 
 
 class StrictBody(BaseModel):

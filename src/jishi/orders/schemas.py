@@ -42,6 +42,15 @@ class ShopOptionsIn(_IgnoringBody):
 class CheckoutIn(_IgnoringBody):
     """Either ``items`` (buy now, 立即购买) or ``cart_item_ids`` (from the cart), not both."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": [source], "properties": {source: {"type": "array"}}}
+                for source in ("items", "cart_item_ids")
+            ]
+        }
+    )
+
     address_id: ItemId
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=MAX_LINES)] | None = None
     cart_item_ids: Annotated[list[ItemId], Field(min_length=1, max_length=MAX_LINES)] | None = None
