@@ -129,7 +129,10 @@ async def create_category(
 async def update_category(
     category_id: str, body: schemas.CategoryUpdateIn, _: PlatformAdmin, uow: Uow, ctx: Ctx
 ) -> schemas.CategoryOut:
-    category = await service.update_category(uow, category_id, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    if body.spec_template is not None:  # whole items: an option list left out is an empty one
+        changes["spec_template"] = [item.model_dump() for item in body.spec_template]
+    category = await service.update_category(uow, category_id, changes)
     await ctx.cache.delete(categories.TREE_CACHE_KEY)
     return _category_out(category)
 
