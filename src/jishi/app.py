@@ -24,6 +24,7 @@ from jishi.core.http import Ctx, install_error_handlers
 from jishi.core.jobs import PeriodicRunner
 from jishi.core.limits import InputGuardMiddleware
 from jishi.core.logging import RequestContextMiddleware, configure_logging
+from jishi.core.openapi import install_openapi
 from jishi.core.schemas import PROBLEM_RESPONSES
 from jishi.core.web import mount_web_app
 from jishi.inventory.api import router as inventory_router
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.include_router(sandbox_gateway.router)
     _add_probes(app)
     mount_web_app(app, settings.web_dist)
+    install_openapi(app)
     return app
 
 
@@ -123,7 +125,12 @@ def _add_probes(app: FastAPI) -> None:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], response_model=None)
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=None,
+        responses={503: {"description": "Unavailable: `{status, error}` names what failed"}},
+    )
     async def readyz(ctx: Ctx) -> JSONResponse | dict[str, str]:
         """Readiness: the database (and the cache, when it is Redis) can be reached."""
         try:

@@ -26,6 +26,21 @@ async def test_tree_of_three_levels_with_spec_templates(client: httpx.AsyncClien
     assert [c["name"] for c in detail["breadcrumb"]] == ["数码", "手机通讯", "手机"]
 
 
+async def test_a_template_spec_given_without_options_has_none(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    category = await make_category(client, admin, "服装")
+    updated = await client.patch(
+        f"{API}/admin/categories/{category['id']}",
+        headers=admin.headers,
+        json={"spec_template": [{"name": "尺码"}]},
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["spec_template"] == [{"name": "尺码", "options": []}]
+    tree = (await client.get(f"{API}/categories")).json()
+    assert tree[0]["spec_template"] == [{"name": "尺码", "options": []}]
+
+
 async def test_only_admins_manage_categories(client: httpx.AsyncClient) -> None:
     user = await register(client)
     response = await client.post(f"{API}/admin/categories", headers=user.headers, json={"name": "x"})

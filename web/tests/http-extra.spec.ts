@@ -112,7 +112,7 @@ describe('problem extensions', () => {
         }),
     )
     const error = await data(
-      api.POST('/orders', { params: { header: { 'Idempotency-Key': 'key-1' } }, body: { address_id: 'a1' } }),
+      api.POST('/orders', { params: { header: { 'Idempotency-Key': 'key-1' } }, body: { address_id: 'a1', cart_item_ids: ['c1'] } }),
     ).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).extension('sku_id')).toBe('k1')

@@ -11,6 +11,7 @@ from jishi.accounts import service
 from jishi.accounts.service import Principal
 from jishi.core.errors import AppError
 from jishi.core.http import Ctx, Uow
+from jishi.core.openapi import requires_sign_in
 
 SESSION_COOKIE = "jishi_session"
 REFRESH_COOKIE = "jishi_refresh"
@@ -70,6 +71,7 @@ async def optional_principal_or_none(request: Request, uow: Uow, ctx: Ctx) -> Pr
     return principal
 
 
+@requires_sign_in
 async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:

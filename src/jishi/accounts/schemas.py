@@ -6,31 +6,35 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
-from jishi.core.schemas import StrictBody, nonblank
+from jishi.core.schemas import NonBlank, StrictBody
 from jishi.core.validation import BilingualValueError
 
 Role = Literal["buyer", "shop_owner", "shop_staff", "platform_admin", "customer_service"]
 PLATFORM_ROLES: tuple[str, ...] = ("platform_admin", "customer_service")
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+# A mainland mobile number (spaces and dashes anywhere), or any number in digits, spaces and
+# dashes. ASCII digits only, and no trailing newline (Python's ``\d`` and ``$`` allow both).
+PHONE_PATTERN = r"^(?:\+?[0-9][0-9 -]{5,19}|[ -]*1[ -]*[3-9](?:[ -]*[0-9]){9}[ -]*)$"
+_PHONE = re.compile(PHONE_PATTERN)
 
 
 def _check_phone(value: str) -> str:
     compact = value.replace(" ", "").replace("-", "")
-    if not (_MAINLAND_MOBILE.match(compact) or _PHONE.match(value)):
+    if not _PHONE.fullmatch(value):
         raise BilingualValueError("invalid_phone", "not a valid phone number", "手机号格式不正确")
     return compact
 
 
 Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-Nickname = Annotated[str, Field(max_length=100), AfterValidator(nonblank)]
+Nickname = Annotated[NonBlank, Field(max_length=100)]
 Email = Annotated[EmailStr, Field(max_length=254)]
-Phone = Annotated[str, Field(max_length=20), AfterValidator(_check_phone)]
-ShortText = Annotated[str, StringConstraints(max_length=50), AfterValidator(nonblank)]
+Phone = Annotated[
+    str, Field(max_length=20, json_schema_extra={"pattern": PHONE_PATTERN}), AfterValidator(_check_phone)
+]
+ShortText = Annotated[NonBlank, Field(max_length=50)]
 
 
 class RegisterIn(StrictBody):
@@ -109,12 +113,12 @@ class SessionOut(BaseModel):
 
 
 class AddressIn(StrictBody):
-    recipient: Annotated[str, Field(max_length=50), AfterValidator(nonblank)]
+    recipient: Annotated[NonBlank, Field(max_length=50)]
     phone: Phone
     province: ShortText
     city: ShortText
     district: ShortText
-    detail: Annotated[str, Field(max_length=200), AfterValidator(nonblank)]
+    detail: Annotated[NonBlank, Field(max_length=200)]
     is_default: bool = False
 
 

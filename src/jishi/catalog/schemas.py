@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from jishi.core.schemas import StrictBody, nonblank
+from jishi.core.schemas import NonBlank, StrictBody
 
 ProductStatus = Literal["draft", "on_sale", "off_shelf"]
 MAX_FEN = 10_000_000_000  # ¥100 million: well above any listing, well inside 64 bits
@@ -15,13 +15,13 @@ MAX_STOCK = 10_000_000
 MAX_SKUS = 200
 
 
-Name = Annotated[str, Field(max_length=50), AfterValidator(nonblank)]
-SpecName = Annotated[str, Field(max_length=20), AfterValidator(nonblank)]
-SpecValue = Annotated[str, Field(max_length=40), AfterValidator(nonblank)]
-Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
-PositiveFen = Annotated[int, Field(ge=1, le=MAX_FEN)]
-Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
-Weight = Annotated[int, Field(ge=0, le=1_000_000)]
+Name = Annotated[NonBlank, Field(max_length=50)]
+SpecName = Annotated[NonBlank, Field(max_length=20)]
+SpecValue = Annotated[NonBlank, Field(max_length=40)]
+Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN)]
+PositiveFen = Annotated[StrictInt, Field(ge=1, le=MAX_FEN)]
+Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
+Weight = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 Barcode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
 
 
@@ -33,7 +33,7 @@ class SpecTemplateItem(StrictBody):
 class CategoryIn(StrictBody):
     name: Name
     parent_id: str | None = None
-    sort_order: Annotated[int, Field(ge=0, le=100_000)] = 0
+    sort_order: Annotated[StrictInt, Field(ge=0, le=100_000)] = 0
     spec_template: Annotated[list[SpecTemplateItem], Field(max_length=10)] = []
 
 
@@ -41,7 +41,7 @@ class CategoryUpdateIn(StrictBody):
     name: Name | None = None
     parent_id: str | None = Field(default=None, description="Move under this category")
     move_to_root: bool = False
-    sort_order: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    sort_order: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
     spec_template: Annotated[list[SpecTemplateItem], Field(max_length=10)] | None = None
     is_enabled: bool | None = None
 
@@ -111,7 +111,7 @@ class SkuIn(StrictBody):
 
 
 class ProductIn(StrictBody):
-    title: Annotated[str, Field(max_length=120), AfterValidator(nonblank)]
+    title: Annotated[NonBlank, Field(max_length=120)]
     subtitle: Annotated[str, Field(max_length=200)] = ""
     category_id: Annotated[str, Field(max_length=40)]
     brand_id: Annotated[str, Field(max_length=40)] | None = None
@@ -121,7 +121,7 @@ class ProductIn(StrictBody):
 
 
 class ProductUpdateIn(StrictBody):
-    title: Annotated[str, Field(max_length=120), AfterValidator(nonblank)] | None = None
+    title: Annotated[NonBlank, Field(max_length=120)] | None = None
     subtitle: Annotated[str, Field(max_length=200)] | None = None
     category_id: Annotated[str, Field(max_length=40)] | None = None
     brand_id: Annotated[str, Field(max_length=40)] | None = None

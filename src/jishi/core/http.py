@@ -9,12 +9,14 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jishi.core.context import AppContext
 from jishi.core.db import UnitOfWork
 from jishi.core.errors import PROBLEM_JSON, AppError, negotiate_locale, problem_body
 from jishi.core.validation import validation_app_error
+from jishi.core.web import API_PREFIXES, SPA_PATH
 
 log = structlog.get_logger("jishi.errors")
 
@@ -73,6 +75,30 @@ _STATUS_CODES = {
 }
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of every route whose path matches the request's. The web app's catch-all
+    page route does not count under the API prefixes: there, no API route means no such path."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if not route.methods or regex is None or not regex.match(path):
+            continue
+        if route.path == SPA_PATH and path.startswith(API_PREFIXES):
+            continue
+        methods |= route.methods
+    return sorted(methods)
+
+
+def _method_not_allowed(request: Request) -> JSONResponse:
+    """405 with ``Allow`` listing what the path does answer (RFC 9110 §15.5.6); a path that
+    answers no method at all is a 404."""
+    methods = allowed_methods(request)
+    if not methods:
+        return problem_response(request, AppError("route_not_found"))
+    return problem_response(request, AppError("method_not_allowed", headers={"Allow": ", ".join(methods)}))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
@@ -85,6 +111,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 405:
+            return _method_not_allowed(request)
         code = _STATUS_CODES.get(exc.status_code)
         if code is None:
             log.warning("http.unmapped_status", status=exc.status_code, detail=exc.detail)

@@ -22,7 +22,15 @@ T = TypeVar("T")
 P = TypeVar("P", bound="CursorPosition")
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1..100")]
-CursorParam = Annotated[str | None, Query(max_length=500, description="From the previous page")]
+# The pattern is declared, not enforced here: the codec answers 422 ``invalid_cursor`` itself.
+CursorParam = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description="From the previous page",
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]+$"},
+    ),
+]
 
 # The types a position may hold; each maps onto a column without surprising the database.
 CursorId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,40}$")]

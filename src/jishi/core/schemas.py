@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from jishi.core.validation import BilingualValueError
 
@@ -25,6 +26,11 @@ def nonblank(value: str) -> str:
     if not value:
         raise BilingualValueError("blank", "must not be blank", "不能为空")
     return value
+
+
+# What ``nonblank`` and ``StrictBody`` enforce, declared: a character that is neither space nor NUL.
+NON_BLANK_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+NonBlank = Annotated[str, Field(json_schema_extra={"pattern": NON_BLANK_PATTERN}), AfterValidator(nonblank)]
 
 
 class StrictBody(BaseModel):
@@ -56,8 +62,11 @@ class ProblemFieldError(BaseModel):
     message: str
 
 
-class Problem(BaseModel):
-    """An RFC 9457 problem: every error answer of the API has this shape."""
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem: every error answer of the API has this shape. ``errors`` lists
+    each refused field of a 422; some codes add members of their own (RFC 9457 §3.2)."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str
     title: str
@@ -65,10 +74,10 @@ class Problem(BaseModel):
     code: str
     detail: str
     instance: str
-    errors: list[ProblemFieldError] | None = None
-    request_id: str | None = None
+    errors: list[ProblemFieldError] | SkipJsonSchema[None] = None
+    request_id: str | SkipJsonSchema[None] = None
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    "4XX": {"model": Problem, "description": "A problem (application/problem+json)"},
+    "4XX": {"model": ProblemDetails, "description": "A problem (application/problem+json)"},
 }

@@ -11,7 +11,10 @@ from starlette.types import Scope
 
 from jishi.core.errors import AppError
 
-_API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/assets/", "/media/")
+API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/assets/", "/media/")
+
+# The web app's history fallback: every other GET is a page of the single-page app.
+SPA_PATH = "/{path:path}"
 
 _NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>集市 Jishi</title>
 <body style="font-family:sans-serif;max-width:40rem;margin:4rem auto">
@@ -36,9 +39,9 @@ def mount_web_app(app: FastAPI, dist: Path) -> None:
         app.mount("/assets", CachedStaticFiles(directory=assets), name="assets")
     index = dist / "index.html"
 
-    @app.get("/{path:path}", include_in_schema=False, response_model=None)
+    @app.get(SPA_PATH, include_in_schema=False, response_model=None)
     def spa(path: str, request: Request) -> Response:  # sync: file checks run in the threadpool
-        if request.url.path.startswith(_API_PREFIXES):
+        if request.url.path.startswith(API_PREFIXES):
             raise AppError("route_not_found")
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and dist.resolve() in candidate.parents:

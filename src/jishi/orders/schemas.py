@@ -8,7 +8,7 @@ never believed (prices come from the server at submit time).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
@@ -39,8 +39,20 @@ class ShopOptionsIn(_IgnoringBody):
     note: Annotated[StrictStr, Field(max_length=200)] = ""
 
 
+def _declare_one_source(schema: dict[str, Any]) -> None:
+    """``oneOf``: exactly one of ``items`` and ``cart_item_ids`` is a list."""
+    branches = []
+    for source in ("items", "cart_item_ids"):
+        declared = schema["properties"][source]
+        array = next(s for s in declared.get("anyOf", [declared]) if s.get("type") == "array")
+        branches.append({"required": [source], "properties": {source: array}})
+    schema["oneOf"] = branches
+
+
 class CheckoutIn(_IgnoringBody):
     """Either ``items`` (buy now, 立即购买) or ``cart_item_ids`` (from the cart), not both."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _declare_one_source(schema))
 
     address_id: ItemId
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=MAX_LINES)] | None = None

@@ -31,6 +31,7 @@ _NOTIFICATION_DOC: dict[str, Any] = {
         "content": {"application/json": {}, "application/x-www-form-urlencoded": {}, "text/xml": {}},
     }
 }
+_TEXT: dict[str, Any] = {"text/plain": {"schema": {"type": "string"}}}
 
 
 def _payment_out(payment: Payment) -> schemas.PaymentOut:
@@ -42,7 +43,13 @@ def _payment_out(payment: Payment) -> schemas.PaymentOut:
     "/payments/notify/{channel}",
     response_class=Response,
     openapi_extra=_NOTIFICATION_DOC,
-    responses={200: {"description": "What the gateway expects (sandbox: text `success`)"}},
+    responses={
+        200: {"description": "What the gateway expects (sandbox: text `success`)", "content": _TEXT},
+        400: {
+            "description": "A notification the gateway's rules refuse (sandbox: text `fail`)",
+            "content": _TEXT,
+        },
+    },
 )
 async def gateway_notification(channel: schemas.Channel, request: Request, ctx: Ctx) -> Response:
     """A gateway's asynchronous notification (异步通知). Answered with what that gateway

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
-from jishi.core.schemas import StrictBody, nonblank
+from jishi.core.schemas import NonBlank, StrictBody
 
 ShopStatus = Literal["pending", "active", "rejected", "suspended"]
 MemberRole = Literal["owner", "staff"]
 
 
-ShopName = Annotated[str, Field(max_length=100), AfterValidator(nonblank)]
+ShopName = Annotated[NonBlank, Field(max_length=100)]
 Description = Annotated[str, Field(max_length=2000)]
-Reason = Annotated[str, Field(max_length=500), AfterValidator(nonblank)]
+Reason = Annotated[NonBlank, Field(max_length=500)]
 
 
 class ShopApplyIn(StrictBody):
@@ -26,8 +26,8 @@ class ShopApplyIn(StrictBody):
 class ShopUpdateIn(StrictBody):
     name: ShopName | None = None
     description: Description | None = None
-    shipping_fee_fen: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    free_shipping_over_fen: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+    shipping_fee_fen: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
+    free_shipping_over_fen: Annotated[StrictInt, Field(ge=0, le=100_000_000)] | None = None
 
 
 class ReasonIn(StrictBody):
