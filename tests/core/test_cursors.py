@@ -15,10 +15,12 @@ import httpx
 import pytest
 from pydantic import AwareDatetime, ConfigDict
 
+from jishi.accounts.models import LoginAlert
 from jishi.core.context import AppContext
 from jishi.core.events import OutboxDispatcher
 from jishi.core.pagination import CursorCodec, CursorFloat, CursorId, CursorInt, CursorPosition, CursorText
 from jishi.core.security import Keyring
+from jishi.privacy import service as privacy
 from tests.catalog.helpers import API
 from tests.conftest import Account
 from tests.shopping import Market, build_market, list_product, new_buyer, place_order
@@ -67,7 +69,22 @@ async def _fill(client: httpx.AsyncClient, app_ctx: AppContext, admin: Account) 
     dispatcher = OutboxDispatcher(app_ctx)
     while await dispatcher.dispatch_pending():  # the search index follows the catalog's events
         pass
+    await _audit_rows(app_ctx, market, buyer)
     return market, buyer
+
+
+async def _audit_rows(app_ctx: AppContext, market: Market, buyer: Account) -> None:
+    """Two personal-data accesses and two login alerts, for the audit lists to page."""
+    reader = privacy.Access(actor_id=market.a.owner.id, ip="192.0.2.1", shop_id=market.a.shop_id)
+    async with app_ctx.database.uow() as uow:
+        for subject in ("order-1", "order-2"):
+            privacy.record_access(
+                uow, reader, kind="phone", subject_kind="order", subject_id=subject, data_subject_id=buyer.id
+            )
+            uow.session.add(
+                LoginAlert(user_id=buyer.id, networks=3, last_network="192.0.2.0/24", created_at=uow.now())
+            )
+        await uow.commit()
 
 
 @pytest.fixture

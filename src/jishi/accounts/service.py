@@ -258,7 +258,7 @@ async def _raise_login_alert(
             created_at=uow.now(),
         )
     )
-    await uow.commit()
+    await uow.commit_now()  # the alert stands although the login is refused
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,7 @@ class AccessPosition(CursorPosition):
 
 
 ACCESS_LOG_CURSOR = CursorCodec("personal_data_access", AccessPosition)
+SHOP_ACCESS_LOG_CURSOR = CursorCodec("shop_personal_data_access", AccessPosition)
 
 
 async def access_log(
@@ -139,7 +140,8 @@ async def access_log(
     )
     if shop_id is not None:
         query = query.where(PersonalDataAccess.shop_id == shop_id)
-    after = ACCESS_LOG_CURSOR.decode(keyring, cursor)
+    codec = ACCESS_LOG_CURSOR if shop_id is None else SHOP_ACCESS_LOG_CURSOR
+    after = codec.decode(keyring, cursor)
     if after is not None:
         at, last_id = after.at, after.id
         query = query.where(
@@ -150,7 +152,5 @@ async def access_log(
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = ACCESS_LOG_CURSOR.encode(
-            keyring, AccessPosition(at=page[-1].created_at, id=page[-1].id)
-        )
+        next_cursor = codec.encode(keyring, AccessPosition(at=page[-1].created_at, id=page[-1].id))
     return page, next_cursor
